@@ -1,0 +1,5 @@
+"""Allow ``python -m certunlearn``."""
+
+from certunlearn.cli.main import main
+
+raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""The ``certunlearn`` command-line interface: thin wrappers over the library."""
