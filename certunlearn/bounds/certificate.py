@@ -29,8 +29,9 @@ class Assumption:
     Attributes:
         name: what is assumed, e.g. ``"feature norm"``.
         value: the assumed value or condition, as text, e.g. ``"||x||_2 <= 1"``.
-        checked: whether the condition was verified on the data it was applied to.
-        detail: how it was checked, or why it cannot be.
+        checked: whether the condition was verified, on the data it was applied to
+            or by construction of the mechanism.
+        detail: how it was verified, or why it cannot be.
     """
 
     name: str
@@ -166,9 +167,9 @@ class Certificate(ABC):
             derived += f" of {source.group_size} points each"
         lines.append(derived + ".")
         for assumption in source.assumptions:
-            status = "checked on the data" if assumption.checked else "NOT checked"
+            status = "verified" if assumption.checked else "NOT verified"
             text = f"Assumes {assumption.name}: {assumption.value} ({status}"
-            text += f"; {assumption.detail})" if assumption.detail else ")"
+            text += f": {assumption.detail})" if assumption.detail else ")"
             lines.append(text)
         lines.extend(f"Note: {note}" for note in source.notes)
         return "\n".join(lines)

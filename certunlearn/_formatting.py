@@ -1,0 +1,60 @@
+"""Strict JSON and plain-text tables, shared by the verifier reports and the command line."""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+
+def to_jsonable(value: Any) -> Any:
+    """Convert numpy values and non-finite floats into strict-JSON values.
+
+    Infinities become the strings ``"inf"`` and ``"-inf"`` (read back by
+    :func:`certunlearn.bounds.certificate_from_dict`); NaN becomes ``null``.
+    """
+    if isinstance(value, dict):
+        return {str(key): to_jsonable(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [to_jsonable(item) for item in value]
+    if isinstance(value, np.ndarray):
+        return [to_jsonable(item) for item in value.tolist()]
+    if isinstance(value, (np.bool_, bool)):
+        return bool(value)
+    if isinstance(value, (np.integer,)):
+        return int(value)
+    if isinstance(value, (float, np.floating)):
+        number = float(value)
+        if math.isnan(number):
+            return None
+        if math.isinf(number):
+            return "inf" if number > 0 else "-inf"
+        return number
+    return value
+
+
+def dumps(value: Any, *, indent: int | None = None) -> str:
+    """Serialise to strict JSON (no NaN or Infinity literals)."""
+    return json.dumps(to_jsonable(value), indent=indent, allow_nan=False)
+
+
+def table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
+    """Render a left-aligned plain-text table."""
+    cells = [[_cell(item) for item in row] for row in rows]
+    widths = [max(len(header), *(len(row[i]) for row in cells)) if cells else len(header) for i, header in enumerate(headers)]
+    lines = ["  ".join(header.ljust(width) for header, width in zip(headers, widths))]
+    lines.append("  ".join("-" * width for width in widths))
+    lines.extend("  ".join(item.ljust(width) for item, width in zip(row, widths)) for row in cells)
+    return "\n".join(line.rstrip() for line in lines)
+
+
+def _cell(value: Any) -> str:
+    if isinstance(value, (float, np.floating)):
+        number = float(value)
+        if math.isinf(number):
+            return "inf" if number > 0 else "-inf"
+        return f"{number:.4g}"
+    return str(value)

@@ -1,0 +1,97 @@
+"""The registry of unlearning methods: names, guarantees, assumptions and costs.
+
+``certunlearn methods`` prints it and ``certunlearn run --method NAME`` builds from it.
+Each entry makes an :class:`~certunlearn.engine.base.Unlearner` from the target (ε, δ)
+(ignored by methods without a certificate) and keyword hyperparameters.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from .. import _validate
+from .base import GUARANTEES, Unlearner
+
+
+@dataclass(frozen=True)
+class MethodInfo:
+    """One registry entry.
+
+    Attributes:
+        name: the command-line name.
+        guarantee: ``"certified"``, ``"exact"`` or ``"uncertified"``.
+        summary: one line on what the method does, with its paper.
+        assumptions: what the guarantee (if any) needs.
+        cost: storage and time per request, in words.
+        model: the model class it applies to.
+        build: ``build(epsilon=..., delta=..., **hyperparameters) -> Unlearner``.
+    """
+
+    name: str
+    guarantee: str
+    summary: str
+    assumptions: str
+    cost: str
+    model: str
+    build: Callable[..., Unlearner]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "guarantee": self.guarantee,
+            "summary": self.summary,
+            "assumptions": self.assumptions,
+            "cost": self.cost,
+            "model": self.model,
+        }
+
+
+_REGISTRY: dict[str, MethodInfo] = {}
+
+
+def register(info: MethodInfo) -> MethodInfo:
+    """Add a method to the registry (names are unique)."""
+    _validate.one_of("guarantee", info.guarantee, GUARANTEES)
+    if info.name in _REGISTRY:
+        raise _validate.fail("name", "a name not yet registered", info.name)
+    _REGISTRY[info.name] = info
+    return info
+
+
+def methods() -> list[MethodInfo]:
+    """Return every registered method, certified first, then exact, then uncertified."""
+    order = {guarantee: position for position, guarantee in enumerate(GUARANTEES)}
+    return sorted(_REGISTRY.values(), key=lambda info: (order[info.guarantee], info.name))
+
+
+def get(name: str) -> MethodInfo:
+    """Return the entry of `name`, or raise an error listing the known names."""
+    return _REGISTRY[_validate.one_of("method", name, [info.name for info in methods()])]
+
+
+def build(name: str, *, epsilon: float, delta: float, **hyperparameters: Any) -> Unlearner:
+    """Build method `name` for a target (ε, δ) with the given hyperparameters."""
+    return get(name).build(epsilon=epsilon, delta=delta, **hyperparameters)
+
+
+def _build_newton(*, epsilon: float, delta: float, **hyperparameters: Any) -> Unlearner:
+    from .newton import CertifiedNewtonRemoval
+
+    return CertifiedNewtonRemoval(epsilon=epsilon, delta=delta, **hyperparameters)
+
+
+register(
+    MethodInfo(
+        name="newton",
+        guarantee="certified",
+        summary="Newton-step removal with loss perturbation (Guo et al. 2020, certified removal)",
+        assumptions="L2-regularised logistic regression; feature rows of norm <= 1; the residual-masking "
+        "theorem of Guo et al. (2020, Theorem 3)",
+        cost="stores the Hessian, gradient and Gram matrix (O(d^2) per class); O(m d^2 + d^3 + n d) per "
+        "request of m points; retrains when the residual budget is spent",
+        model="logistic regression (binary or one-vs-rest)",
+        build=_build_newton,
+    )
+)
