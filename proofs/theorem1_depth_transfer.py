@@ -25,7 +25,7 @@ checks_passed = 0
 
 
 def check(condition, message: str) -> None:
-    """Raise AssertionError with `message` unless `condition` holds (also under python -O)."""
+    """Raise AssertionError with `message` unless `condition` is true (also under python -O)."""
     global checks_passed
     if not condition:
         raise AssertionError(message)
@@ -33,12 +33,12 @@ def check(condition, message: str) -> None:
 
 
 def transfer(p: Fraction) -> Fraction:
-    """h(p) = min{1, e^ε p + δ, 1 − e^{−ε}(1 − δ − p)} for the (log 2, 1/20) certificate."""
+    """Return h(p) = min{1, e^ε p + δ, 1 − e^{−ε}(1 − δ − p)} for the (log 2, 1/20) certificate."""
     return min(Fraction(1), SCALE * p + DELTA, 1 - (1 - DELTA - p) / SCALE)
 
 
 def transfer_inverse(beta: Fraction):
-    """h←(β) = sup{p ∈ [0, 1] : h(p) ≤ β}; −inf for the empty set."""
+    """Return h←(β) = sup{p ∈ [0, 1] : h(p) ≤ β}, or −inf when the set is empty."""
     if beta >= 1:
         return Fraction(1)
     largest = max((beta - DELTA) / SCALE, 1 - DELTA - SCALE * (1 - beta))
@@ -46,11 +46,11 @@ def transfer_inverse(beta: Fraction):
 
 
 def extremal_unlearned_law(reference: list[Fraction], order: list[int]) -> list[Fraction]:
-    """Return the law P with P(first k atoms of `order`) = h(Q(first k atoms)) for every k.
+    """Return the law P_u with P_u(first k atoms of `order`) = h(P_r(first k atoms)) for every k.
 
-    Its likelihood ratio to Q is non-increasing along `order` because the chords of a
-    concave h have decreasing slopes, so P(E) ≤ h(Q(E)) for every event: the pair is
-    certified both ways and is the worst case for the prefixes of `order`.
+    Its likelihood ratio to P_r is non-increasing along `order` because the chords of a
+    concave h have decreasing slopes. So P_u(E) ≤ h(P_r(E)) for every event, the pair is
+    certified both ways, and it is the worst case for the prefixes of `order`.
     """
     unlearned = [Fraction(0)] * len(reference)
     reference_prefix = Fraction(0)
@@ -67,25 +67,25 @@ def check_certified_both_ways(unlearned: list[Fraction], reference: list[Fractio
     check(sum(unlearned) == 1 and sum(reference) == 1, f"{label}: laws sum to 1")
     check(all(m >= 0 for m in unlearned + reference), f"{label}: laws non-negative")
     for chosen in itertools.product([0, 1], repeat=len(reference)):
-        in_unlearned = sum(m for c, m in zip(chosen, unlearned) if c)
-        in_reference = sum(m for c, m in zip(chosen, reference) if c)
+        in_unlearned = sum(m for c, m in zip(chosen, unlearned, strict=True) if c)
+        in_reference = sum(m for c, m in zip(chosen, reference, strict=True) if c)
         check(in_unlearned <= SCALE * in_reference + DELTA, f"{label}: P <= e^eps Q + delta at {chosen}")
         check(in_reference <= SCALE * in_unlearned + DELTA, f"{label}: Q <= e^eps P + delta at {chosen}")
         check(in_unlearned <= transfer(in_reference), f"{label}: P <= h(Q) at {chosen}")
 
 
 def depth_cdf(law: list[Fraction], depths: list[float], radius: float) -> Fraction:
-    """P(d(θ) ≤ radius) for θ with the given law on finitely many models."""
-    return sum((m for m, d in zip(law, depths) if d <= radius), Fraction(0))
+    """Return P(d(θ) ≤ radius) for θ with the given law on finitely many models."""
+    return sum((m for m, d in zip(law, depths, strict=True) if d <= radius), Fraction(0))
 
 
 def depth_below(law: list[Fraction], depths: list[float], radius: float) -> Fraction:
-    """P(d(θ) < radius)."""
-    return sum((m for m, d in zip(law, depths) if d < radius), Fraction(0))
+    """Return P(d(θ) < radius)."""
+    return sum((m for m, d in zip(law, depths, strict=True) if d < radius), Fraction(0))
 
 
 def first_exceeding_index(cdf_values: list[Fraction], beta: Fraction):
-    """J: the first grid index with h(F(r_J)) > β, or None when there is none."""
+    """Return J, the first grid index with h(F(r_J)) > β, or None when there is none."""
     for index, value in enumerate(cdf_values):
         if transfer(value) > beta:
             return index
@@ -93,7 +93,7 @@ def first_exceeding_index(cdf_values: list[Fraction], beta: Fraction):
 
 
 def reference_quantile(reference: list[Fraction], depths: list[float], grid: list[float], level) -> float:
-    """Q_r(p) = sup{r ≥ 0 : F_r(r) ≤ p} for a depth on `grid` ∪ {∞}; 0 for an empty set."""
+    """Return Q_r(p) = sup{r ≥ 0 : F_r(r) ≤ p} for a depth on `grid` ∪ {∞}, or 0 for an empty set."""
     if level == -math.inf:
         return 0.0
     # F_r is 0 before r_1 and constant on [r_j, r_{j+1}), so the supremum is the grid
@@ -112,7 +112,7 @@ def depth_example():
     # Worst case for the depth events: unlearned mass pushed towards shallow models.
     extremal = extremal_unlearned_law(reference, order=[0, 1, 2, 3, 4, 5])
     # A milder certified law: the midpoint of the extremal law and the reference law.
-    milder = [(a + b) / 2 for a, b in zip(extremal, reference)]
+    milder = [(a + b) / 2 for a, b in zip(extremal, reference, strict=True)]
     return grid, depths, reference, {"extremal": extremal, "milder": milder}
 
 
@@ -158,7 +158,7 @@ def check_grid_form() -> None:
                 f"{label}: P(d_u >= r_J) >= 1 - beta at beta={beta}",
             )
             if label == "extremal" and index + 1 < len(grid):
-                # For the worst-case law the next grid point is not guaranteed: J is sharp.
+                # For the worst-case law the next grid point is not guaranteed, so J is sharp.
                 check(
                     depth_below(unlearned, depths, grid[index + 1]) > beta,
                     f"grid answer is sharp at beta={beta}",
@@ -212,8 +212,8 @@ def check_gaussian_quantile_example() -> None:
     transferred = normal_cdf(normal_quantile(reference_cdf.rewrite(sp.erf)) + mu)
     check(sp.simplify(unlearned_cdf - normal_cdf(sp.log(radius) + mu)) == 0, "unlearned depth CDF")
     check(sp.simplify(sp.expand(transferred) - normal_cdf(sp.log(radius) + mu)) == 0, "Theorem 1 is an equality")
-    # Q_r(p) = exp(Φ⁻¹(p)); with p = h←(β) = Φ(Φ⁻¹(β) − μ) and β = Φ(z) the quantile is
-    # exp(z − μ), and P(d_u < exp(z − μ)) = Φ(z − μ + μ) = β: the quantile form is sharp.
+    # Q_r(p) = exp(Φ⁻¹(p)). With p = h←(β) = Φ(Φ⁻¹(β) − μ) and β = Φ(z) the quantile is
+    # exp(z − μ), and P(d_u < exp(z − μ)) = Φ(z − μ + μ) = β, so the quantile form is sharp.
     level = normal_cdf(z - mu)
     quantile = sp.exp(normal_quantile(level))
     check(sp.simplify(quantile - sp.exp(z - mu)) == 0, "reference quantile")
@@ -229,8 +229,9 @@ def check_jensen_for_both_transfers() -> None:
         total = sum(weights)
         weights = [w / total for w in weights]
         points = [Fraction(generator.randint(0, 40), 40) for _ in range(size)]
-        mixed = sum(w * x for w, x in zip(weights, points))
-        check(transfer(mixed) >= sum(w * transfer(x) for w, x in zip(weights, points)), "Jensen, (eps, delta)")
+        mixed = sum(w * x for w, x in zip(weights, points, strict=True))
+        mixture_of_values = sum(w * transfer(x) for w, x in zip(weights, points, strict=True))
+        check(transfer(mixed) >= mixture_of_values, "Jensen, (eps, delta)")
         check(all(transfer(x) <= transfer(x + Fraction(1, 40)) for x in points if x < 1), "monotone, (eps, delta)")
 
     mpmath.mp.dps = 40
@@ -245,21 +246,21 @@ def check_jensen_for_both_transfers() -> None:
         def gaussian_transfer(probability, shift=shift):
             return mpmath.ncdf(mpmath.sqrt(2) * mpmath.erfinv(2 * probability - 1) + shift)
 
-        mixed = sum(w * x for w, x in zip(weights, points))
-        mixture_of_values = sum(w * gaussian_transfer(x) for w, x in zip(weights, points))
+        mixed = sum(w * x for w, x in zip(weights, points, strict=True))
+        mixture_of_values = sum(w * gaussian_transfer(x) for w, x in zip(weights, points, strict=True))
         check(gaussian_transfer(mixed) >= mixture_of_values - mpmath.mpf(10) ** -30, "Jensen, GDP")
 
 
 def check_joint_events(unlearned_joint: list[Fraction], reference_joint: list[Fraction], label: str) -> None:
     for chosen in itertools.product([0, 1], repeat=len(reference_joint)):
-        in_unlearned = sum(m for c, m in zip(chosen, unlearned_joint) if c)
-        in_reference = sum(m for c, m in zip(chosen, reference_joint) if c)
+        in_unlearned = sum(m for c, m in zip(chosen, unlearned_joint, strict=True) if c)
+        in_reference = sum(m for c, m in zip(chosen, reference_joint, strict=True) if c)
         check(in_unlearned <= transfer(in_reference), f"{label}: P <= h(Q) at {chosen}")
         check(in_reference <= transfer(in_unlearned), f"{label}: Q <= h(P) at {chosen}")
 
 
 def check_random_forget_set() -> None:
-    # Two forget sets, drawn with probabilities 1/3 and 2/3 for both mechanisms; each
+    # Two forget sets, drawn with probabilities 1/3 and 2/3 for both mechanisms, and each
     # conditional pair is certified. Events on (θ, S) let the probe depend on S.
     forget_set_weights = [Fraction(1, 3), Fraction(2, 3)]
     conditional_reference = [
@@ -272,8 +273,8 @@ def check_random_forget_set() -> None:
     ]
     for index in range(2):
         check_certified_both_ways(conditional_unlearned[index], conditional_reference[index], f"forget set {index}")
-    unlearned_joint = [w * m for w, law in zip(forget_set_weights, conditional_unlearned) for m in law]
-    reference_joint = [w * m for w, law in zip(forget_set_weights, conditional_reference) for m in law]
+    unlearned_joint = [w * m for w, law in zip(forget_set_weights, conditional_unlearned, strict=True) for m in law]
+    reference_joint = [w * m for w, law in zip(forget_set_weights, conditional_reference, strict=True) for m in law]
     check_joint_events(unlearned_joint, reference_joint, "random forget set")
 
 

@@ -8,6 +8,7 @@ non-zero on the first failed check and prints a one-line summary on success.
 
 from __future__ import annotations
 
+import itertools
 import random
 import sys
 from fractions import Fraction
@@ -22,7 +23,7 @@ checks_passed = 0
 
 
 def check(condition, message: str) -> None:
-    """Raise AssertionError with `message` unless `condition` holds (also under python -O)."""
+    """Raise AssertionError with `message` unless `condition` is true (also under python -O)."""
     global checks_passed
     if not condition:
         raise AssertionError(message)
@@ -30,12 +31,12 @@ def check(condition, message: str) -> None:
 
 
 def transfer(p):
-    """h(p) = min{1, e^ε p + δ, 1 − e^{−ε}(1 − δ − p)} for the (log 2, 1/20) certificate."""
+    """Return h(p) = min{1, e^ε p + δ, 1 − e^{−ε}(1 − δ − p)} for the (log 2, 1/20) certificate."""
     return min(Fraction(1), SCALE * p + DELTA, 1 - (1 - DELTA - p) / SCALE)
 
 
 def extremal_unlearned_law(reference: list[Fraction], order: list[int]) -> list[Fraction]:
-    """Return the law P with P(first k atoms of `order`) = h(Q(first k atoms)) for every k."""
+    """Return the worst-case law P_u with P_u(first k atoms of `order`) = h(P_r(first k atoms)) for every k."""
     unlearned = [Fraction(0)] * len(reference)
     reference_prefix = Fraction(0)
     unlearned_prefix = Fraction(0)
@@ -47,7 +48,7 @@ def extremal_unlearned_law(reference: list[Fraction], order: list[int]) -> list[
 
 
 def score_distribution(model_law, probe_law, scores) -> dict[Fraction, Fraction]:
-    """Law of X = m(π(θ, ω)) for θ ~ model_law and an independent ω ~ probe_law."""
+    """Return the law of X = m(π(θ, ω)) for θ ~ model_law and an independent ω ~ probe_law."""
     law: dict[Fraction, Fraction] = {}
     for model, model_mass in enumerate(model_law):
         for outcome, outcome_mass in enumerate(probe_law):
@@ -57,7 +58,7 @@ def score_distribution(model_law, probe_law, scores) -> dict[Fraction, Fraction]
 
 
 def tail(law: dict[Fraction, Fraction], threshold: Fraction) -> Fraction:
-    """P(X > threshold)."""
+    """Return P(X > threshold)."""
     return sum((mass for value, mass in law.items() if value > threshold), Fraction(0))
 
 
@@ -66,7 +67,7 @@ def mean(law: dict[Fraction, Fraction]) -> Fraction:
 
 
 def breakpoints(*laws) -> list[Fraction]:
-    """0, 1 and every value taken: t ↦ P(X > t) is constant between consecutive ones."""
+    """Return 0, 1 and every value taken, sorted. t ↦ P(X > t) is constant between consecutive ones."""
     points = {Fraction(0), Fraction(1)}
     for law in laws:
         points.update(law)
@@ -74,8 +75,8 @@ def breakpoints(*laws) -> list[Fraction]:
 
 
 def integrate_step(function, points: list[Fraction]) -> Fraction:
-    """∫₀¹ function(t) dt for a function constant on each [points[k], points[k + 1])."""
-    return sum((function(low) * (high - low) for low, high in zip(points, points[1:])), Fraction(0))
+    """Return ∫₀¹ function(t) dt for a function constant on each [points[k], points[k + 1])."""
+    return sum((function(low) * (high - low) for low, high in itertools.pairwise(points)), Fraction(0))
 
 
 def check_layer_cake() -> None:
@@ -85,7 +86,7 @@ def check_layer_cake() -> None:
         weights = [Fraction(generator.randint(1, 9)) for _ in values]
         total = sum(weights)
         law: dict[Fraction, Fraction] = {}
-        for value, weight in zip(values, weights):
+        for value, weight in zip(values, weights, strict=True):
             law[value] = law.get(value, Fraction(0)) + weight / total
         points = breakpoints(law)
         check(integrate_step(lambda t, law=law: tail(law, t), points) == mean(law), "E[X] = integral of P(X > t)")
@@ -117,11 +118,11 @@ def check_chain_on_random_examples() -> None:
                 tail(unlearned_scores, low) <= transfer(tail(reference_scores, low)),
                 f"tail event bound at t={low}, trial {trial}",
             )
-        integral_of_bound = integrate_step(lambda t: transfer(tail(reference_scores, t)), points)
+        integral_of_bound = integrate_step(lambda t, law=reference_scores: transfer(tail(law, t)), points)
         check(mean(unlearned_scores) <= integral_of_bound, f"E[X_u] <= integral of h, trial {trial}")
         check(integral_of_bound <= transfer(mean(reference_scores)), f"Jensen over t, trial {trial}")
 
-    # Equality case: the score is the indicator of a non-empty prefix of the extremal
+    # Equality case: the score is the indicator of a non-empty prefix of the worst-case
     # order. (The empty prefix gives 0 ≤ h(0) = δ, which is not an equality.)
     reference = [Fraction(1, 10), Fraction(2, 10), Fraction(3, 10), Fraction(4, 10)]
     unlearned = extremal_unlearned_law(reference, order=[0, 1, 2, 3])
@@ -133,7 +134,7 @@ def check_chain_on_random_examples() -> None:
 
 
 def concave_majorant(points: list, values: list) -> list:
-    """Values at `points` of the least concave majorant of the data (upper convex hull)."""
+    """Return the values at `points` of the least concave majorant of the data (upper convex hull)."""
     hull: list[int] = []
     for index in range(len(points)):
         while len(hull) >= 2:
@@ -160,6 +161,15 @@ def concave_majorant(points: list, values: list) -> list:
     return majorant
 
 
+def gaussian_transfer(p, shift):
+    """Return Φ(Φ⁻¹(p) + μ) with μ = `shift` in mpmath, with the end values h(0) = 0 and h(1) = 1."""
+    if p == 0:
+        return mpmath.mpf(0)
+    if p == 1:
+        return mpmath.mpf(1)
+    return mpmath.ncdf(mpmath.sqrt(2) * mpmath.erfinv(2 * p - 1) + shift)
+
+
 def check_majorant_equals_transfer() -> None:
     grid = [Fraction(k, 200) for k in range(201)]
     values = [transfer(p) for p in grid]
@@ -168,20 +178,16 @@ def check_majorant_equals_transfer() -> None:
     # Sanity check of the hull routine: a non-concave function has a larger majorant.
     bumpy = [min(Fraction(1), 4 * p * p) for p in grid]
     bumpy_majorant = concave_majorant(grid, bumpy)
-    check(all(m >= b for m, b in zip(bumpy_majorant, bumpy)), "majorant lies above")
-    check(any(m > b for m, b in zip(bumpy_majorant, bumpy)), "majorant of a non-concave function differs")
+    check(all(m >= b for m, b in zip(bumpy_majorant, bumpy, strict=True)), "majorant lies above")
+    check(any(m > b for m, b in zip(bumpy_majorant, bumpy, strict=True)), "majorant of a non-concave function differs")
 
     mpmath.mp.dps = 40
     numeric_grid = [mpmath.mpf(k) / 400 for k in range(401)]
     for shift in ["0.3", "1", "3"]:
         shift_value = mpmath.mpf(shift)
-        gaussian = [
-            mpmath.mpf(0) if p == 0 else mpmath.mpf(1) if p == 1
-            else mpmath.ncdf(mpmath.sqrt(2) * mpmath.erfinv(2 * p - 1) + shift_value)
-            for p in numeric_grid
-        ]
+        gaussian = [gaussian_transfer(p, shift_value) for p in numeric_grid]
         majorant = concave_majorant(numeric_grid, gaussian)
-        gap = max(abs(m - g) for m, g in zip(majorant, gaussian))
+        gap = max(abs(m - g) for m, g in zip(majorant, gaussian, strict=True))
         check(gap <= mpmath.mpf(10) ** -30, f"majorant of the GDP transfer is itself (mu={shift})")
 
 

@@ -19,7 +19,8 @@ delta = sp.Symbol("delta", nonnegative=True)
 p, q, beta, mass = sp.symbols("p q beta mass", real=True)
 
 # (e^ε, δ) pairs used for the exact checks. e^ε = 1 is ε = 0; exp(1/2) and exp(3)
-# are irrational, so those comparisons go through simplify and 60-digit evaluation.
+# are irrational, so those comparisons go through sympy cancel, simplify and a
+# 60-digit evaluation.
 SAMPLE_PARAMETERS = [
     (sp.Integer(1), sp.Integer(0)),
     (sp.Integer(1), sp.Rational(1, 4)),
@@ -35,14 +36,14 @@ checks_passed = 0
 
 
 def check(condition, message: str) -> None:
-    """Raise AssertionError with `message` unless `condition` holds (also under python -O)."""
+    """Raise AssertionError with `message` unless `condition` is true (also under python -O)."""
     global checks_passed
     if not condition:
         raise AssertionError(message)
     checks_passed += 1
 
 
-def reduce(expression):
+def reduce_expression(expression):
     """Return `expression` cancelled, and simplified too when its value is too small to sign numerically."""
     expression = sp.sympify(expression)
     if expression.is_Rational:
@@ -56,12 +57,12 @@ def reduce(expression):
 
 
 def is_zero(expression) -> bool:
-    return reduce(expression) == 0
+    return reduce_expression(expression) == 0
 
 
 def is_at_most(left, right) -> bool:
     """Decide left ≤ right exactly: equal after simplification, or right − left > 0 at 60 digits."""
-    difference = reduce(right - left)
+    difference = reduce_expression(right - left)
     if difference.is_Rational:
         return difference >= 0
     if difference == 0:
@@ -75,22 +76,22 @@ def is_equal(left, right) -> bool:
 
 
 def straight_line(p_value, scale, delta_value):
-    """e^ε p + δ, the certificate applied to the event itself."""
+    """Return g₁(p) = e^ε p + δ, the certificate (C1) applied to the event itself."""
     return scale * p_value + delta_value
 
 
 def complement_line(p_value, scale, delta_value):
-    """1 − e^{−ε}(1 − δ − p), the certificate applied to the complement with roles swapped."""
+    """Return g₂(p) = 1 − e^{−ε}(1 − δ − p), the certificate (C2) applied to the complement."""
     return 1 - (1 - delta_value - p_value) / scale
 
 
 def transfer_lines(p_value, scale, delta_value):
-    """The three lines whose minimum is h(p); comparing with each avoids an unevaluated Min."""
+    """Return the three lines whose minimum is h(p). Comparing with each avoids an unevaluated Min."""
     return [sp.Integer(1), straight_line(p_value, scale, delta_value), complement_line(p_value, scale, delta_value)]
 
 
 def transfer(p_value, scale, delta_value):
-    """h(p) = min{1, e^ε p + δ, 1 − e^{−ε}(1 − δ − p)} for e^ε = `scale`."""
+    """Return h(p) = min{1, e^ε p + δ, 1 − e^{−ε}(1 − δ − p)} for e^ε = `scale`."""
     lines = transfer_lines(p_value, scale, delta_value)
     if all(line.is_Rational for line in lines):
         return min(lines)
@@ -109,7 +110,7 @@ def equals_transfer(value, p_value, scale, delta_value) -> bool:
 
 
 def transfer_inverse(beta_value, scale, delta_value):
-    """h←(β) as derived in the proof: 1 for β ≥ 1, −∞ when both lines are negative."""
+    """Return h←(β) as derived in the proof: 1 for β ≥ 1, −∞ when both candidates are negative."""
     if beta_value >= 1:
         return sp.Integer(1)
     from_straight = (beta_value - delta_value) / scale
@@ -119,7 +120,7 @@ def transfer_inverse(beta_value, scale, delta_value):
 
 
 def response_pair(scale, delta_value):
-    """The four-point randomised-response pair (P for θ_u, Q for θ_r), atoms in the order 0..3."""
+    """Return the four-point pair (P_u, P_r) of the proof, points in the order 0..3."""
     middle_high = (1 - delta_value) * scale / (1 + scale)
     middle_low = (1 - delta_value) / (1 + scale)
     unlearned = [delta_value, middle_high, middle_low, sp.Integer(0)]
@@ -128,17 +129,17 @@ def response_pair(scale, delta_value):
 
 
 def check_complement_line() -> None:
-    # Swapped certificate on the complement: 1 − Q(E) ≤ e^ε (1 − P(E)) + δ. Multiplying
-    # by e^{−ε} > 0 and rearranging gives P(E) ≤ 1 − e^{−ε}(1 − δ − Q(E)).
+    # (C2) on the complement: 1 − P_r(E) ≤ e^ε (1 − P_u(E)) + δ. Multiplying by
+    # e^{−ε} > 0 and rearranging gives P_u(E) ≤ 1 − e^{−ε}(1 − δ − P_r(E)).
     swapped_slack = sp.exp(epsilon) * (1 - mass) + delta - (1 - q)
     rearranged_slack = complement_line(q, sp.exp(epsilon), delta) - mass
     check(is_zero(rearranged_slack - sp.exp(-epsilon) * swapped_slack), "complement rearrangement")
 
-    # h(0) = δ: the complement line at 0 exceeds δ by (1 − δ)(1 − e^{−ε}) ≥ 0.
+    # h(0) = δ because g₂(0) exceeds δ by (1 − δ)(1 − e^{−ε}) ≥ 0.
     gap_at_zero = complement_line(0, sp.exp(epsilon), delta) - delta
     check(is_zero(gap_at_zero - (1 - delta) * (1 - sp.exp(-epsilon))), "h(0) = delta")
 
-    # h ≥ 0 on [0, 1]: the complement line is at least 1 − e^{−ε} there.
+    # h ≥ 0 on [0, 1] because g₂ is at least 1 − e^{−ε} there.
     lowest = complement_line(0, sp.exp(epsilon), 0)
     check(is_zero(lowest - (1 - sp.exp(-epsilon))), "complement line lower bound")
 
@@ -151,8 +152,8 @@ def check_crossing_point() -> None:
     height = delta + scale * (1 - delta) / (1 + scale)
     check(is_equal(straight_line(crossing, scale, delta), height), "crossing height")
     check(is_equal(complement_line(1 - delta, scale, delta), 1), "complement line reaches 1 at 1 - delta")
-    # The straight line minus the complement line is (e^ε − e^{−ε}) p + constant: it
-    # increases in p, so the straight line is the smaller one left of the crossing.
+    # g₁ − g₂ is (e^ε − e^{−ε}) p + constant. It increases in p, so g₁ is the smaller
+    # line left of the crossing.
     slope = sp.diff(straight_line(p, scale, delta) - complement_line(p, scale, delta), p)
     check(is_equal(slope, scale - 1 / scale), "slope of the line difference")
 
@@ -169,16 +170,16 @@ def check_response_pair_symbolically() -> None:
     scale = sp.exp(epsilon)
     unlearned, reference = response_pair(scale, delta)
     check(is_equal(sum(unlearned), 1) and is_equal(sum(reference), 1), "pair sums to 1")
-    # P_i − e^ε Q_i per atom: δ, 0, −(1 − δ)(e^ε − 1), −e^ε δ. Only atom 0 is positive,
-    # so sup_E P(E) − e^ε Q(E) = δ. The pair is symmetric (P_i = Q_{3−i}), which gives
-    # the other direction.
-    excess = [sp.simplify(u - scale * r) for u, r in zip(unlearned, reference)]
+    # P_u(i) − e^ε P_r(i) per point: δ, 0, −(1 − δ)(e^ε − 1), −e^ε δ. Only point 0 is
+    # positive, so sup_E P_u(E) − e^ε P_r(E) = δ. The symmetry P_u(i) = P_r(3 − i)
+    # gives the other direction.
+    excess = [sp.simplify(u - scale * r) for u, r in zip(unlearned, reference, strict=True)]
     expected = [delta, 0, -(1 - delta) * (scale - 1), -scale * delta]
-    for atom, (value, target) in enumerate(zip(excess, expected)):
-        check(is_equal(value, target), f"excess at atom {atom}: {value}")
+    for point, (value, target) in enumerate(zip(excess, expected, strict=True)):
+        check(is_equal(value, target), f"excess at point {point}: {value}")
     check(all(is_equal(unlearned[i], reference[3 - i]) for i in range(4)), "pair symmetry")
 
-    # Segments of the Neyman-Pearson curve: atoms taken in decreasing likelihood ratio
+    # Segments of the curve p ↦ P_u(E_p): points taken in decreasing likelihood ratio
     # (∞, e^ε, e^{−ε}, 0).
     crossing = (1 - delta) / (1 + scale)
     first_segment = unlearned[0] + scale * p
@@ -191,20 +192,20 @@ def check_response_pair_symbolically() -> None:
 
 
 def attained_mass(p_value, unlearned, reference):
-    """P(E_p) for the event E_p with Q(E_p) = p that takes atoms by decreasing likelihood ratio.
+    """Return P_u(E_p) for the event E_p with P_r(E_p) = p that takes points by decreasing likelihood ratio.
 
-    For the spread pair (atom i spread uniformly over [i, i + 1)) a fraction of an atom
+    For the spread pair (point i spread uniformly over [i, i + 1)) a fraction of a point
     is a sub-interval, so E_p is an ordinary event.
     """
     remaining = p_value
     total = sp.Integer(0)
-    for unlearned_mass, reference_mass in zip(unlearned, reference):
+    for unlearned_mass, reference_mass in zip(unlearned, reference, strict=True):
         if reference_mass == 0:
             total += unlearned_mass
             continue
-        fraction = sp.Min(1, reduce(remaining / reference_mass))
+        fraction = sp.Min(1, reduce_expression(remaining / reference_mass))
         total += fraction * unlearned_mass
-        remaining = reduce(remaining - fraction * reference_mass)
+        remaining = reduce_expression(remaining - fraction * reference_mass)
         if remaining == 0:
             break
     return total
@@ -213,11 +214,11 @@ def attained_mass(p_value, unlearned, reference):
 def check_response_pair_exactly() -> None:
     for scale, delta_value in SAMPLE_PARAMETERS:
         unlearned, reference = response_pair(scale, delta_value)
-        # Every event, and by linearity every fractional event of the spread pair (a
-        # linear function on the cube [0, 1]^4 is largest at a vertex), in both directions.
+        # Every event, in both directions. This covers every event of the spread pair
+        # too, because a linear function on the cube [0, 1]^4 is largest at a vertex.
         for chosen in itertools.product([0, 1], repeat=4):
-            in_unlearned = sum(c * m for c, m in zip(chosen, unlearned))
-            in_reference = sum(c * m for c, m in zip(chosen, reference))
+            in_unlearned = sum(c * m for c, m in zip(chosen, unlearned, strict=True))
+            in_reference = sum(c * m for c, m in zip(chosen, reference, strict=True))
             check(is_at_most(in_unlearned, scale * in_reference + delta_value), f"P <= e^eps Q + delta at {chosen}")
             check(is_at_most(in_reference, scale * in_unlearned + delta_value), f"Q <= e^eps P + delta at {chosen}")
             check(is_at_most_transfer(in_unlearned, in_reference, scale, delta_value), f"P <= h(Q) at {chosen}")
@@ -237,7 +238,7 @@ def check_monotone_and_concave_exactly() -> None:
     for scale, delta_value in SAMPLE_PARAMETERS[:6]:
         values = [transfer(x, scale, delta_value) for x in grid]
         check(all(0 <= v <= 1 for v in values), "h maps into [0, 1]")
-        check(all(a <= b for a, b in zip(values, values[1:])), "h non-decreasing on the grid")
+        check(all(a <= b for a, b in itertools.pairwise(values)), "h non-decreasing on the grid")
         for i, j in itertools.combinations(range(len(grid)), 2):
             middle = transfer((grid[i] + grid[j]) / 2, scale, delta_value)
             check(middle >= (values[i] + values[j]) / 2, f"midpoint concavity at {grid[i]}, {grid[j]}")
@@ -252,9 +253,9 @@ def check_inverse_symbolically() -> None:
     # Both candidates are at most β, so for β < 1 no cap at 1 is needed.
     check(is_equal(beta - from_straight, beta * (1 - 1 / scale) + delta / scale), "straight candidate <= beta")
     check(is_equal(beta - from_complement, (1 - beta) * (scale - 1) + delta), "complement candidate <= beta")
-    # The two candidates cross at β_c = h(crossing point) and the straight one is larger below it.
+    # The two candidates cross at β* = h(p*), and the first one is larger below it.
     crossing_height = delta + scale * (1 - delta) / (1 + scale)
-    check(is_zero((from_straight - from_complement).subs(beta, crossing_height)), "candidates cross at beta_c")
+    check(is_zero((from_straight - from_complement).subs(beta, crossing_height)), "candidates cross at beta*")
     check(is_equal(sp.diff(from_straight - from_complement, beta), 1 / scale - scale), "candidate difference slope")
     check(is_equal(from_straight.subs(beta, crossing_height), (1 - delta) / (1 + scale)), "inverse of beta_c")
 

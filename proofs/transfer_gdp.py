@@ -23,7 +23,7 @@ checks_passed = 0
 
 
 def check(condition, message: str) -> None:
-    """Raise AssertionError with `message` unless `condition` holds (also under python -O)."""
+    """Raise AssertionError with `message` unless `condition` is true (also under python -O)."""
     global checks_passed
     if not condition:
         raise AssertionError(message)
@@ -31,17 +31,17 @@ def check(condition, message: str) -> None:
 
 
 def is_zero(expression) -> bool:
-    # sympy writes Gaussian tail integrals with erfc; rewriting in erf lets them cancel.
+    # sympy writes Gaussian tail integrals with erfc, so rewriting in erf lets them cancel.
     return sp.simplify(sp.sympify(expression).rewrite(sp.erf)) == 0
 
 
 def normal_cdf(value):
-    """Φ, the standard normal distribution function."""
+    """Return Φ(value), the standard normal distribution function."""
     return (1 + sp.erf(value / sp.sqrt(2))) / 2
 
 
 def normal_quantile(value):
-    """Φ⁻¹, the standard normal quantile function."""
+    """Return Φ⁻¹(value), the standard normal quantile function."""
     return sp.sqrt(2) * sp.erfinv(2 * value - 1)
 
 
@@ -50,12 +50,12 @@ def normal_density(value):
 
 
 def tradeoff(alpha, shift):
-    """G_μ(α) = Φ(Φ⁻¹(1 − α) − μ)."""
+    """Return G_μ(α) = Φ(Φ⁻¹(1 − α) − μ) with μ = `shift`."""
     return normal_cdf(normal_quantile(1 - alpha) - shift)
 
 
 def transfer(probability, shift):
-    """h(p) = Φ(Φ⁻¹(p) + μ)."""
+    """Return h(p) = Φ(Φ⁻¹(p) + μ) with μ = `shift`."""
     return normal_cdf(normal_quantile(probability) + shift)
 
 
@@ -88,8 +88,8 @@ def check_half_lines_attain_the_transfer() -> None:
     check(is_zero(ratio - sp.exp(mu * x - mu**2 / 2)), "likelihood ratio")
     check(is_zero(sp.diff(ratio, x) - mu * ratio), "likelihood ratio derivative")
 
-    # The threshold test has type I error α = 1 − Φ(t) and type II error Φ(t − μ);
-    # with t = Φ⁻¹(1 − α) the type II error is G_μ(α).
+    # The threshold test has type I error α = 1 − Φ(t) and type II error Φ(t − μ).
+    # With t = Φ⁻¹(1 − α) the type II error is G_μ(α).
     alpha = 1 - normal_cdf(t)
     check(is_zero(normal_quantile(1 - alpha) - t), "threshold from alpha")
     check(is_zero(tradeoff(alpha, mu) - normal_cdf(t - mu)), "type II error is G_mu(alpha)")
@@ -108,7 +108,7 @@ def check_transfer_on_random_events() -> None:
         edges = sorted(generator.uniform(-4.0, 5.0) for _ in range(2 * generator.randint(1, 4)))
         reference_mass = mpmath.mpf(0)
         unlearned_mass = mpmath.mpf(0)
-        for low, high in zip(edges[0::2], edges[1::2]):
+        for low, high in zip(edges[0::2], edges[1::2], strict=True):
             reference_mass += mpmath.ncdf(high) - mpmath.ncdf(low)
             unlearned_mass += mpmath.ncdf(high - shift) - mpmath.ncdf(low - shift)
         bound = mpmath.ncdf(mpmath.sqrt(2) * mpmath.erfinv(2 * reference_mass - 1) + shift)
@@ -154,7 +154,7 @@ def check_inverse() -> None:
     check(is_zero(transfer(normal_cdf(y - mu), mu) - normal_cdf(y)), "h(h_inv(beta)) = beta")
     check(is_zero(normal_cdf(normal_quantile(transfer(normal_cdf(z), mu)) - mu) - normal_cdf(z)), "h_inv(h(p)) = p")
     # Limits at the ends: h(Φ(z)) = Φ(z + μ) and z + μ → ±∞ with z, so h(0+) = 0 and
-    # h(1−) = 1 and h is a bijection of [0, 1]. The limit is taken in w = z + μ because
+    # h(1−) = 1 and h is a bijection of [0, 1]. The limit is taken in y = z + μ because
     # sympy 1.14 returns 1 for the limit of Φ(z + μ) at z → −∞ with μ symbolic.
     check(sp.limit(normal_cdf(y), y, -sp.oo) == 0, "h(0+) = 0")
     check(sp.limit(normal_cdf(y), y, sp.oo) == 1, "h(1-) = 1")
@@ -176,8 +176,8 @@ def check_gaussian_mechanism() -> None:
     statistic = (b - a).dot(point - a) / (distance * sigma)
     shift = distance / sigma
     check(is_zero(shift * statistic - shift**2 / 2 - log_ratio), "ratio through the scalar statistic")
-    # s is linear in x with unit-norm coefficient vector u/σ · σ: variance 1 under both
-    # laws, mean 0 under N(a, σ²I) and μ under N(b, σ²I).
+    # s = cᵀ(x − a) with c = u/σ, so its variance under either law is σ²‖c‖² = 1. Its
+    # mean is 0 under N(a, σ²I) and cᵀ(b − a) = μ under N(b, σ²I).
     coefficients = (b - a) / (distance * sigma)
     check(is_zero(sigma**2 * coefficients.dot(coefficients) - 1), "variance of s is 1")
     check(is_zero(coefficients.dot(b - a) - shift), "mean of s under N(b) is mu")

@@ -179,7 +179,7 @@ class Certificate(ABC):
 class EpsilonDeltaCertificate(Certificate):
     """An (ε, δ) certificate: ``P(θ_u ∈ E) ≤ e^ε P(θ_r ∈ E) + δ`` and symmetrically.
 
-    This is (ε, δ)-certified removal in the sense of Guo et al. (2020, Definition 2).
+    This is (ε, δ)-certified removal in the sense of Guo et al. (2020).
     """
 
     notion: ClassVar[str] = "epsilon-delta"
@@ -212,7 +212,7 @@ class EpsilonDeltaCertificate(Certificate):
 class GaussianDPCertificate(Certificate):
     """A μ-GDP certificate: the trade-off function of the pair is at least ``G_μ``.
 
-    Dong, Roth and Su (2022), Definition 2.4. Testing "unlearned" against "retrained"
+    Gaussian differential privacy (Dong, Roth and Su 2022). Testing "unlearned" against "retrained"
     is at least as hard as telling N(0, 1) from N(μ, 1).
     """
 

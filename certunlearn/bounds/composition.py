@@ -4,7 +4,7 @@ Theorem 3 of the theory (proved in ``proofs/composition.md``):
 
 * sequential requests, each certified against its own reference, compose; for (ε, δ)
   the basic rule gives ``(Σ ε_i, Σ δ_i)``, and for GDP the exact rule gives
-  ``μ = sqrt(Σ μ_i²)`` (Dong, Roth and Su 2022, Corollary 3.3);
+  ``μ = sqrt(Σ μ_i²)`` (Dong, Roth and Su 2022);
 * deleting a group of ``g`` points under a per-point (ε, δ) certificate gives
   ``(g ε, δ (e^{gε} − 1)/(e^ε − 1))``, which is at most the textbook
   ``(g ε, g e^{(g−1)ε} δ)``; a per-point μ-GDP certificate gives ``g μ``.

@@ -21,6 +21,8 @@ from scipy import special
 
 from .. import _numerics
 from .. import _validate
+from ._search import largest_safe as _largest_safe
+from ._search import smallest_safe as _smallest_safe
 
 _SQRT2 = math.sqrt(2.0)
 
@@ -29,9 +31,6 @@ _SQRT2 = math.sqrt(2.0)
 # recomputed with mpmath at a working precision that covers the cancellation.
 _MAX_AMPLIFICATION = 1e4
 
-# Relative bracket width at which bisection stops.
-_BISECTION_TOLERANCE = 1e-13
-_MAX_BISECTION_STEPS = 400
 
 
 def gaussian_delta(epsilon, *, sigma, sensitivity=1.0):
@@ -130,7 +129,7 @@ def _delta_mpmath(epsilon: float, ratio: float) -> float:
 def calibrate_analytic_gaussian(*, epsilon, delta, sensitivity=1.0):
     """Return the least σ (rounded up) for which the Gaussian mechanism is (ε, δ)-DP.
 
-    The analytic Gaussian mechanism of Balle and Wang (2018, Algorithm 1): the smallest σ
+    The analytic Gaussian mechanism of Balle and Wang (2018): the smallest σ
     with ``δ(ε; σ) ≤ δ``, valid for every ε > 0. The root is bracketed and bisected in
     ``log(Δ/σ)``; the end kept is always one where the upper bound on ``δ(ε; σ)`` is at
     most the target, so the result is never below the exact σ and exceeds it by a
@@ -204,59 +203,47 @@ def gaussian_epsilon(*, sigma, delta, sensitivity=1.0):
     return _numerics.scalar_or_array(epsilon.reshape(sigma.shape))
 
 
-def _largest_safe(guess: np.ndarray, unsafe) -> np.ndarray:
-    """Largest x > 0 with ``unsafe(x) == False``, for `unsafe` monotone increasing in x.
+def gdp_epsilon(*, mu, delta):
+    """Return the least ε ≥ 0 (rounded up) with ``δ_μ(ε) ≤ δ`` for a μ-GDP certificate.
 
-    Returns the lower end of a bracket [safe, unsafe] of relative width below the
-    tolerance, so every returned value is itself safe.
+    μ-GDP is equivalent to (ε, δ_μ(ε))-DP for every ε ≥ 0, with δ_μ the Gaussian profile
+    at ``Δ/σ = μ`` (Dong, Roth and Su 2022, Corollary 2.13), so this is the exact ε of
+    μ-GDP at δ, rounded up. ``mu = 0`` gives 0; ``mu = inf`` gives ``inf``.
     """
-    index = np.arange(guess.size)
-    low = guess.copy()
-    high = guess.copy()
-    for _ in range(2000):
-        bad = unsafe(low, index)
-        if not np.any(bad):
-            break
-        low = np.where(bad, low / 4.0, low)
-        high = np.where(bad, low * 4.0, high)
-    for _ in range(2000):
-        good = ~unsafe(high, index)
-        if not np.any(good):
-            break
-        low = np.where(good, high, low)
-        high = np.where(good, high * 4.0, high)
-    for _ in range(_MAX_BISECTION_STEPS):
-        open_ = high / low - 1.0 > _BISECTION_TOLERANCE
-        if not np.any(open_):
-            break
-        middle = np.sqrt(low * high)
-        bad = unsafe(middle, index)
-        low = np.where(open_ & ~bad, middle, low)
-        high = np.where(open_ & bad, middle, high)
-    return low
+    mu = _validate.array_in_interval("mu", mu, 0.0, math.inf)
+    delta = _validate.array_in_interval("delta", delta, 0.0, 1.0, low_open=True, high_open=True)
+    mu, delta = np.broadcast_arrays(mu, delta)
+    ratio = mu.ravel().astype(float)
+    target = delta.ravel().astype(float)
+    epsilon = np.zeros_like(ratio)
+    epsilon[np.isinf(ratio)] = math.inf
+
+    def unsafe(eps: np.ndarray, index: np.ndarray) -> np.ndarray:
+        return _delta_upper(eps, ratio[index]) > target[index]
+
+    finite = np.isfinite(ratio)
+    positive = finite & (_delta_upper(np.zeros_like(ratio), np.where(finite, ratio, 0.0)) > target)
+    if np.any(positive):
+        index = np.flatnonzero(positive)
+        start = ratio[index] ** 2 / 2 + ratio[index] * np.sqrt(2 * np.log(1 / target[index]))
+        epsilon[index] = _smallest_safe(start, unsafe, index)
+    return _numerics.scalar_or_array(epsilon.reshape(mu.shape))
 
 
-def _smallest_safe(guess: np.ndarray, unsafe, index: np.ndarray) -> np.ndarray:
-    """Smallest x > 0 with ``unsafe(x) == False``, for `unsafe` monotone decreasing in x."""
-    high = guess.copy()
-    for _ in range(2000):
-        bad = unsafe(high, index)
-        if not np.any(bad):
-            break
-        high = np.where(bad, high * 2.0, high)
-    low = high / 2.0
-    for _ in range(2000):
-        good = ~unsafe(low, index) & (low > 1e-300)
-        if not np.any(good):
-            break
-        high = np.where(good, low, high)
-        low = np.where(good, low / 2.0, low)
-    for _ in range(_MAX_BISECTION_STEPS):
-        open_ = high / np.maximum(low, 1e-300) - 1.0 > _BISECTION_TOLERANCE
-        if not np.any(open_):
-            break
-        middle = 0.5 * (low + high)
-        bad = unsafe(middle, index)
-        high = np.where(open_ & ~bad, middle, high)
-        low = np.where(open_ & bad, middle, low)
-    return _numerics.up(high)
+def calibrate_gdp_mu(*, epsilon, delta):
+    """Return the largest μ (rounded down) for which μ-GDP implies (ε, δ)-DP.
+
+    This is the inverse of :func:`gdp_epsilon` in μ: the largest μ with
+    ``δ_μ(ε) ≤ δ``. A Gaussian mechanism with noise ``σ ≥ Δ/μ`` then meets (ε, δ), and
+    ``k`` such releases meet it when ``σ ≥ Δ sqrt(k)/μ`` (exact GDP composition).
+    """
+    epsilon = _validate.array_in_interval("epsilon", epsilon, 0.0, math.inf, low_open=True, high_open=True)
+    delta = _validate.array_in_interval("delta", delta, 0.0, 1.0, low_open=True, high_open=True)
+    epsilon, delta = np.broadcast_arrays(epsilon, delta)
+
+    def too_large(ratio: np.ndarray, index: np.ndarray) -> np.ndarray:
+        return _delta_upper(epsilon.ravel()[index], ratio) > delta.ravel()[index]
+
+    guess = epsilon / np.sqrt(2.0 * np.log(1.25 / delta))
+    mu = _largest_safe(guess.ravel().astype(float), too_large)
+    return _numerics.scalar_or_array(mu.reshape(epsilon.shape))

@@ -29,8 +29,9 @@ def epsilon_delta_transfer(p, *, epsilon: float, delta: float):
     """Return ``h(p) = min{1, e^ε p + δ, 1 − e^{−ε}(1 − δ − p)}``.
 
     This is the tightest transfer function of an (ε, δ) certificate that holds in
-    both directions (Kairouz, Oh and Viswanath 2015, Theorem 2.1: the (ε, δ) region of
-    achievable type I and type II errors).
+    both directions: the boundary of the region of type I and type II errors that
+    (ε, δ) allows, attained by a pair of distributions on four points
+    (``proofs/transfer_epsilon_delta.md``).
 
     Args:
         p: probabilities in [0, 1], scalar or array.
@@ -43,13 +44,21 @@ def epsilon_delta_transfer(p, *, epsilon: float, delta: float):
     p = _validate.array_in_interval("p", p, 0.0, 1.0)
     epsilon = _validate.non_negative("epsilon", epsilon, allow_inf=True)
     delta = _validate.in_interval("delta", delta, 0.0, 1.0)
+    return _numerics.scalar_or_array(epsilon_delta_transfer_raw(p, epsilon, delta))
+
+
+def epsilon_delta_transfer_raw(p, epsilon, delta) -> np.ndarray:
+    """Unvalidated (ε, δ) transfer, broadcast over all three arguments, rounded up."""
+    p = np.asarray(p, dtype=float)
+    epsilon = np.asarray(epsilon, dtype=float)
+    delta = np.asarray(delta, dtype=float)
     with np.errstate(over="ignore", invalid="ignore"):
         scale = np.exp(epsilon)
         straight = np.where(p > 0, scale * p, 0.0) + delta
         # 1 − e^{−ε}(1 − δ − p) written with expm1 so that small ε keeps its digits.
         complement = -np.expm1(-epsilon) + np.exp(-epsilon) * (delta + p)
     bound = np.minimum(_numerics.pad_up(straight), _numerics.pad_up(complement))
-    return _numerics.scalar_or_array(np.minimum(bound, 1.0))
+    return np.minimum(bound, 1.0)
 
 
 def epsilon_delta_transfer_inverse(beta, *, epsilon: float, delta: float):
@@ -68,6 +77,14 @@ def epsilon_delta_transfer_inverse(beta, *, epsilon: float, delta: float):
     beta = _validate.array_in_interval("beta", beta, 0.0, 1.0)
     epsilon = _validate.non_negative("epsilon", epsilon, allow_inf=True)
     delta = _validate.in_interval("delta", delta, 0.0, 1.0)
+    return _numerics.scalar_or_array(epsilon_delta_transfer_inverse_raw(beta, epsilon, delta))
+
+
+def epsilon_delta_transfer_inverse_raw(beta, epsilon, delta) -> np.ndarray:
+    """Unvalidated inverse of the (ε, δ) transfer, broadcast, rounded down."""
+    beta = np.asarray(beta, dtype=float)
+    epsilon = np.asarray(epsilon, dtype=float)
+    delta = np.asarray(delta, dtype=float)
     with np.errstate(over="ignore", invalid="ignore"):
         # The sign of beta − delta is exact in floating point, so the first line never
         # turns a negative value into a positive one.
@@ -78,14 +95,13 @@ def epsilon_delta_transfer_inverse(beta, *, epsilon: float, delta: float):
         complement = _numerics.down(retained - pushed)
         complement = np.where(complement < 0, -np.inf, complement)
     inverse = np.maximum(straight, complement)
-    inverse = np.where(beta >= 1.0, 1.0, np.minimum(inverse, 1.0))
-    return _numerics.scalar_or_array(inverse)
+    return np.where(beta >= 1.0, 1.0, np.minimum(inverse, 1.0))
 
 
 def gdp_transfer(p, *, mu: float):
     """Return ``h(p) = Φ(Φ⁻¹(p) + μ)``, the transfer function of μ-GDP.
 
-    μ-GDP (Dong, Roth and Su 2022, Definition 2.4) states that the trade-off function
+    μ-GDP (Dong, Roth and Su 2022) states that the trade-off function
     of the pair is at least ``G_μ(x) = Φ(Φ⁻¹(1 − x) − μ)``; ``h(p) = 1 − G_μ(p)``.
 
     Returns:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import ast
+import contextlib
 from typing import Any
 
 import numpy as np
@@ -108,16 +109,29 @@ def _request(dataset, args: argparse.Namespace) -> DeletionRequest:
     return DeletionRequest(tuple(indices.tolist()))
 
 
+_LIBRARY_TO_FLAG = {"dataset": "--dataset", "label_column": "--label-column", "forget class": "--forget-class"}
+
+
+@contextlib.contextmanager
+def _flag_names():
+    """Re-raise the library's argument errors under the command-line flag's name."""
+    try:
+        yield
+    except _validate.InvalidArgumentError as error:
+        message = str(error)
+        for name, flag in _LIBRARY_TO_FLAG.items():
+            if message.startswith(name + " "):
+                raise _validate.InvalidArgumentError(flag + message[len(name):]) from None
+        raise
+
+
 def handle(args: argparse.Namespace) -> int:
     from ..verifier import AuditSettings, render_text, result_record, run_audit, write_report
 
     _validate_arguments(args)
-    try:
+    with _flag_names():
         dataset = load_dataset(args.dataset, test_fraction=args.test_fraction, seed=args.seed, label_column=args.label_column)
-    except _validate.InvalidArgumentError as error:
-        message = str(error)
-        raise _validate.InvalidArgumentError("--" + message if message.startswith(("dataset", "label_column")) else message) from None
-    request = _request(dataset, args)
+        request = _request(dataset, args)
     method = registry.build(args.method, epsilon=args.epsilon, delta=args.delta, **_parse_params(args.param))
     settings = AuditSettings(
         seeds=args.seeds,

@@ -6,7 +6,7 @@ K one-vs-rest weight vectors, solved jointly. The objective of each column k is
     L_b(w; D) = Σ_i ℓ(y_ik wᵀx_i) + (λ n / 2) ||w||² + b_kᵀ w,   ℓ(z) = log(1 + e^{−z}),
 
 with ``y_ik = +1`` when example i has class k and −1 otherwise, and ``b_k`` the loss
-perturbation of certified removal (Guo et al. 2020, Algorithm 1); ``b = 0`` gives plain
+perturbation of certified removal (Guo et al. 2020); ``b = 0`` gives plain
 regularised logistic regression. Everything runs in float64 on the CPU.
 """
 

@@ -1,8 +1,8 @@
 """The depth audit: empirical depth CDFs checked against Theorem 1.
 
 Given depths of ``N`` unlearned models and ``N`` reference models on a fixed grid, and
-the certificate's transfer function ``h``, the audit builds DKW bands for both CDFs at
-level ``α/2`` each, so that both cover their true CDFs at every radius simultaneously
+the certificate's transfer function ``h``, the audit builds simultaneous bands
+(:mod:`.bands`) for both CDFs at level ``α/2`` each, so that both cover their true CDFs at every radius simultaneously
 with probability at least ``1 − α`` (Bonferroni). On that event a correct certificate
 gives, at every radius r (Theorem 1, and the same with the roles swapped),
 
@@ -104,8 +104,7 @@ def audit_depths(
     if deltas and len(deltas) == len(certificates):
         delta = max(deltas)
         epsilon_lb = _epsilon_lower_bound(unlearned, reference, delta)
-        width = max(unlearned.halfwidth, reference.halfwidth)
-        ceiling = math.log((1.0 - width - delta) / width) if 1.0 - width - delta > 0 else 0.0
+        ceiling = _detectable_ceiling(unlearned, reference, delta)
 
     return DepthAudit(
         radii=radii,
@@ -120,6 +119,17 @@ def audit_depths(
         guarantee_beta=beta,
         guaranteed_depth=_guaranteed_depth(radii, bound_u, beta),
     )
+
+
+def _detectable_ceiling(unlearned: CdfBand, reference: CdfBand, delta: float) -> float:
+    """The largest ε_lb these sample sizes can show: all of one side at a radius, none of the other."""
+    extreme = np.array([0.0])
+    full = empirical_cdf_band(np.zeros(unlearned.n), extreme, alpha=unlearned.alpha)
+    empty = empirical_cdf_band(np.ones(reference.n), extreme, alpha=reference.alpha)
+    numerator = float(full.lower[0]) - delta
+    if numerator <= 0:
+        return 0.0
+    return math.log(numerator / float(empty.upper[0]))
 
 
 def _guaranteed_depth(radii: np.ndarray, bound_u: np.ndarray, beta: float) -> float:

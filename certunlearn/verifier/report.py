@@ -42,8 +42,9 @@ def result_record(result: AuditResult) -> dict[str, Any]:
     audit_record: dict[str, Any] = {
         "check": "Theorem 1 at every probe radius: lower band of one depth CDF <= h(upper band of the other)",
         "alpha": audit.alpha,
-        "band": "two-sided DKW (Massart constant) at level alpha/2 per CDF; joint coverage >= 1 - alpha",
-        "band_halfwidth": audit.unlearned.halfwidth,
+        "band": "per CDF at level alpha/2: DKW (Massart constant) intersected with Bonferroni "
+        "Clopper-Pearson intervals at the grid radii; joint coverage >= 1 - alpha",
+        "band_dkw_halfwidth": audit.unlearned.halfwidth,
         "unlearned_lower": audit.unlearned.lower,
         "unlearned_upper": audit.unlearned.upper,
         "reference_lower": audit.reference.lower,

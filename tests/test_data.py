@@ -1,0 +1,89 @@
+"""Dataset loaders: bundled data, users' files, the norm bound, and bad input."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from certunlearn._validate import InvalidArgumentError
+from certunlearn.engine import load_dataset
+
+
+@pytest.mark.parametrize(("name", "n_classes", "n_features"), [("digits", 10, 65), ("breast_cancer", 2, 31)])
+def test_bundled_datasets(name, n_classes, n_features):
+    dataset = load_dataset(name)
+    assert dataset.n_classes == n_classes
+    assert dataset.n_features == n_features
+    assert np.linalg.norm(dataset.X_train, axis=1).max() <= 1.0
+    assert np.linalg.norm(dataset.X_test, axis=1).max() <= 1.0
+    assert dataset.feature_norm_bound <= 1.0
+    assert set(np.unique(dataset.y_train)) == set(range(n_classes))
+    assert len(dataset.preprocessing) == 3
+
+
+def test_split_is_reproducible_and_seeded():
+    first, second = load_dataset("digits", seed=3), load_dataset("digits", seed=3)
+    other = load_dataset("digits", seed=4)
+    assert np.array_equal(first.X_train, second.X_train)
+    assert not np.array_equal(first.X_train, other.X_train)
+
+
+def test_scaling_uses_training_statistics_only(tmp_path):
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(200, 5))
+    y = (X[:, 0] > 0).astype(int)
+    X[:, 3] = 7.0  # a constant feature must not divide by zero
+    path = tmp_path / "data.npz"
+    np.savez(path, X=X, y=y)
+    dataset = load_dataset(str(path))
+    assert np.all(np.isfinite(dataset.X_train))
+    assert "constant" in dataset.preprocessing[0]
+
+
+def test_csv_with_named_label_column(tmp_path):
+    path = tmp_path / "data.csv"
+    rows = ["f1,f2,label"] + [f"{i * 0.1},{(i % 7) * 1.5},{'cat' if i % 2 else 'dog'}" for i in range(40)]
+    path.write_text("\n".join(rows) + "\n")
+    dataset = load_dataset(str(path))
+    assert dataset.classes == ("cat", "dog")
+    assert dataset.n_features == 3
+
+
+def test_csv_label_column_option_and_numeric_labels(tmp_path):
+    path = tmp_path / "data.csv"
+    rows = ["outcome,a,b"] + [f"{i % 3},{i},{i * i % 5}" for i in range(60)]
+    path.write_text("\n".join(rows) + "\n")
+    dataset = load_dataset(str(path), label_column="outcome")
+    assert dataset.classes == (0, 1, 2)
+    with pytest.raises(InvalidArgumentError, match="^label_column must be a column"):
+        load_dataset(str(path), label_column="missing")
+
+
+@pytest.mark.parametrize(
+    "source", ["mnist", "/nonexistent/file.npz", "data.txt"],
+)
+def test_unknown_or_missing_dataset(source):
+    with pytest.raises(InvalidArgumentError, match="^dataset must be 'digits', 'breast_cancer', or a path"):
+        load_dataset(source)
+
+
+def test_npz_without_required_arrays(tmp_path):
+    path = tmp_path / "bad.npz"
+    np.savez(path, features=np.zeros((3, 2)))
+    with pytest.raises(InvalidArgumentError, match="arrays 'X' and 'y'"):
+        load_dataset(str(path))
+
+
+def test_single_class_is_rejected(tmp_path):
+    path = tmp_path / "one.npz"
+    np.savez(path, X=np.random.default_rng(0).normal(size=(20, 3)), y=np.zeros(20))
+    with pytest.raises(InvalidArgumentError, match="at least two classes"):
+        load_dataset(str(path))
+
+
+def test_class_index_lookup():
+    dataset = load_dataset("digits")
+    assert dataset.class_index("3") == 3
+    assert dataset.class_index(3) == 3
+    with pytest.raises(InvalidArgumentError, match="^forget class must be one of the dataset's classes"):
+        dataset.class_index("11")
