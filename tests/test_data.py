@@ -87,3 +87,14 @@ def test_class_index_lookup():
     assert dataset.class_index(3) == 3
     with pytest.raises(InvalidArgumentError, match="^forget class must be one of the dataset's classes"):
         dataset.class_index("11")
+
+
+def test_class_subset_for_binary_tasks():
+    dataset = load_dataset("digits", classes=(3, 8))
+    assert dataset.classes == (3, 8)
+    assert dataset.n_classes == 2
+    assert "classes 3, 8" in dataset.name
+    with pytest.raises(InvalidArgumentError, match="^classes must be at least two distinct labels"):
+        load_dataset("digits", classes=(3,))
+    with pytest.raises(InvalidArgumentError, match="^classes must be"):
+        load_dataset("digits", classes=(3, 12))

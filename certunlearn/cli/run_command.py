@@ -26,6 +26,9 @@ def add_parser(subparsers) -> None:
     parser.add_argument(
         "--dataset", required=True, help=f"{' or '.join(BUNDLED)}, or a path to an .npz (X, y) or .csv file"
     )
+    parser.add_argument(
+        "--classes", nargs="+", default=None, help="keep only these class labels, e.g. --classes 3 8 (default: all)"
+    )
     parser.add_argument("--method", required=True, help="unlearning method (see `certunlearn methods`)")
     forget = parser.add_mutually_exclusive_group()
     forget.add_argument(
@@ -109,7 +112,12 @@ def _request(dataset, args: argparse.Namespace) -> DeletionRequest:
     return DeletionRequest(tuple(indices.tolist()))
 
 
-_LIBRARY_TO_FLAG = {"dataset": "--dataset", "label_column": "--label-column", "forget class": "--forget-class"}
+_LIBRARY_TO_FLAG = {
+    "dataset": "--dataset",
+    "label_column": "--label-column",
+    "forget class": "--forget-class",
+    "classes": "--classes",
+}
 
 
 @contextlib.contextmanager
@@ -130,7 +138,13 @@ def handle(args: argparse.Namespace) -> int:
 
     _validate_arguments(args)
     with _flag_names():
-        dataset = load_dataset(args.dataset, test_fraction=args.test_fraction, seed=args.seed, label_column=args.label_column)
+        dataset = load_dataset(
+            args.dataset,
+            test_fraction=args.test_fraction,
+            seed=args.seed,
+            label_column=args.label_column,
+            classes=args.classes,
+        )
         request = _request(dataset, args)
     method = registry.build(args.method, epsilon=args.epsilon, delta=args.delta, **_parse_params(args.param))
     settings = AuditSettings(

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import csv
 from dataclasses import dataclass
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -87,6 +88,7 @@ def load_dataset(
     test_fraction: float = 0.3,
     seed: int = 0,
     label_column: str | None = None,
+    classes: Sequence | None = None,
 ) -> Dataset:
     """Load a bundled dataset or a user's file, split it, and scale it.
 
@@ -96,6 +98,8 @@ def load_dataset(
         seed: seed of the stratified train/test split.
         label_column: CSV only: the label column; by default the first of ``label``,
             ``y``, ``target``, ``class`` present, else the last column.
+        classes: keep only rows with these labels (compared as text), e.g. ``(3, 8)``
+            for the digits 3-vs-8 task; at least two.
 
     Returns:
         The scaled :class:`Dataset`.
@@ -103,7 +107,19 @@ def load_dataset(
     test_fraction = _validate.in_interval("test_fraction", test_fraction, 0.0, 0.9, low_open=True)
     seed = _validate.integer_at_least("seed", seed, 0)
     features, labels = _read(source, label_column)
-    return _prepare(str(source), features, labels, test_fraction=test_fraction, seed=seed)
+    name = str(source)
+    if classes is not None:
+        wanted = [str(label) for label in classes]
+        present = {str(label) for label in np.unique(labels)}
+        missing = [label for label in wanted if label not in present]
+        if len(set(wanted)) < 2 or missing:
+            raise _validate.fail(
+                "classes", f"at least two distinct labels of the dataset ({', '.join(sorted(present))})", list(classes)
+            )
+        keep = np.isin(labels.astype(str), wanted)
+        features, labels = features[keep], labels[keep]
+        name = f"{source} (classes {', '.join(wanted)})"
+    return _prepare(name, features, labels, test_fraction=test_fraction, seed=seed)
 
 
 def _read(source: str, label_column: str | None) -> tuple[np.ndarray, np.ndarray]:

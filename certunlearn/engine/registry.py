@@ -50,6 +50,35 @@ class MethodInfo:
 
 _REGISTRY: dict[str, MethodInfo] = {}
 
+# Modules of this package that register methods when imported. Importing them lazily
+# keeps `import certunlearn.engine` fast and free of optional dependencies.
+_METHOD_MODULES = (
+    "sekhari",
+    "descent_to_delete",
+    "langevin",
+    "noisy_sgd",
+    "noisy_finetune",
+    "exact",
+    "baselines",
+)
+_loaded = False
+
+
+def _load_builtin_methods() -> None:
+    global _loaded
+    if _loaded:
+        return
+    _loaded = True
+    import importlib
+
+    for name in _METHOD_MODULES:
+        try:
+            importlib.import_module(f"{__package__}.{name}")
+        except ModuleNotFoundError as error:
+            # NOTE: modules not written yet are skipped; any other import error is raised.
+            if error.name != f"{__package__}.{name}":
+                raise
+
 
 def register(info: MethodInfo) -> MethodInfo:
     """Add a method to the registry (names are unique)."""
@@ -62,6 +91,7 @@ def register(info: MethodInfo) -> MethodInfo:
 
 def methods() -> list[MethodInfo]:
     """Return every registered method, certified first, then exact, then uncertified."""
+    _load_builtin_methods()
     order = {guarantee: position for position, guarantee in enumerate(GUARANTEES)}
     return sorted(_REGISTRY.values(), key=lambda info: (order[info.guarantee], info.name))
 
