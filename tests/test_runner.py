@@ -97,3 +97,19 @@ def test_dask_local_cluster_matches_in_process(digits):
         )
     assert np.array_equal(local["depth"]["unlearned_depths"], remote["depth"]["unlearned_depths"])
     assert local["scores"] == remote["scores"]
+
+
+def test_sequential_requests_are_split_and_reported(digits):
+    from certunlearn.verifier.runner import split_request
+
+    request = DeletionRequest(tuple(range(0, 130, 10)))
+    parts = split_request(request, 3)
+    assert [len(part) for part in parts] == [5, 4, 4]
+    assert sorted(index for part in parts for index in part.indices) == list(request.indices)
+    settings = AuditSettings(seeds=3, calibration_seeds=2, grid_size=5, probe_steps=5, requests=3, workers=1)
+    record = result_record(run_audit(digits, CertifiedNewtonRemoval(), request, settings, progress=False))
+    assert record["requests"]["count"] == 3
+    assert len(record["requests"]["retrained_at_request"]) == 3
+    assert record["certificate"]["provenance"]["requests"] >= 1
+    with pytest.raises(Exception, match="^requests must be at most the forget set's size"):
+        split_request(request, 14)

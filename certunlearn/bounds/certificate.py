@@ -185,7 +185,7 @@ class EpsilonDeltaCertificate(Certificate):
     notion: ClassVar[str] = "epsilon-delta"
     epsilon: float
     delta: float
-    provenance: Provenance = field(default_factory=lambda: Provenance(algorithm="unspecified"))
+    provenance: Provenance = field(default_factory=lambda: Provenance(algorithm="a mechanism given by the user"))
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "epsilon", _validate.non_negative("epsilon", self.epsilon, allow_inf=True))
@@ -218,7 +218,7 @@ class GaussianDPCertificate(Certificate):
 
     notion: ClassVar[str] = "gaussian-dp"
     mu: float
-    provenance: Provenance = field(default_factory=lambda: Provenance(algorithm="unspecified"))
+    provenance: Provenance = field(default_factory=lambda: Provenance(algorithm="a mechanism given by the user"))
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "mu", _validate.non_negative("mu", self.mu, allow_inf=True))

@@ -35,6 +35,9 @@ def add_parser(subparsers) -> None:
         "--forget-fraction", type=float, default=None, help="forget this share of random training points, in (0, 0.5] (default 0.01)"
     )
     forget.add_argument("--forget-class", default=None, help="forget every training point of this class label")
+    parser.add_argument(
+        "--requests", type=int, default=1, help="delete the forget set in this many sequential requests, >= 1 (default 1)"
+    )
     parser.add_argument("--epsilon", type=float, default=1.0, help="target epsilon of certified methods, > 0 (default 1)")
     parser.add_argument("--delta", type=float, default=1e-5, help="target delta of certified methods, in (0, 1) (default 1e-5)")
     parser.add_argument("--seeds", type=int, default=50, help="number of audited runs, >= 1 (default 50)")
@@ -81,6 +84,7 @@ def _validate_arguments(args: argparse.Namespace) -> None:
     if args.forget_fraction is not None:
         _validate.in_interval("--forget-fraction", args.forget_fraction, 0.0, 0.5, low_open=True)
     _validate.integer_at_least("--seeds", args.seeds, 1)
+    _validate.integer_at_least("--requests", args.requests, 1)
     _validate.integer_at_least("--seed", args.seed, 0)
     _validate.probability_open("--alpha", args.alpha)
     _validate.integer_at_least("--calibration-seeds", args.calibration_seeds, 1)
@@ -146,6 +150,8 @@ def handle(args: argparse.Namespace) -> int:
             classes=args.classes,
         )
         request = _request(dataset, args)
+        if args.requests > len(request):
+            raise _validate.fail("--requests", f"at most the forget set's size ({len(request)})", args.requests)
     method = registry.build(args.method, epsilon=args.epsilon, delta=args.delta, **_parse_params(args.param))
     settings = AuditSettings(
         seeds=args.seeds,
@@ -155,6 +161,7 @@ def handle(args: argparse.Namespace) -> int:
         grid_size=args.grid_size,
         probe_steps=args.probe_steps,
         tau=args.tau,
+        requests=args.requests,
         workers=args.workers,
     )
     result = run_audit(dataset, method, request, settings, progress=not args.no_progress)

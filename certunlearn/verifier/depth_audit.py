@@ -129,7 +129,7 @@ def _detectable_ceiling(unlearned: CdfBand, reference: CdfBand, delta: float) ->
     numerator = float(full.lower[0]) - delta
     if numerator <= 0:
         return 0.0
-    return math.log(numerator / float(empty.upper[0]))
+    return max(0.0, math.log(numerator / float(empty.upper[0])))
 
 
 def _guaranteed_depth(radii: np.ndarray, bound_u: np.ndarray, beta: float) -> float:

@@ -95,6 +95,14 @@ def result_record(result: AuditResult) -> dict[str, Any]:
         },
         "scores": {name: summarise(run[f"{name}_score"] for run in runs) for name in ("original", "unlearned", "reference")},
         "retrained_runs": int(sum(run["retrained"] for run in runs)),
+        "requests": {
+            "count": settings.requests,
+            "retrained_at_request": [
+                sum(run["requests"][index]["retrained"] for run in runs) for index in range(settings.requests)
+            ],
+            "statement": "retrained_at_request[i] counts the runs that retrained from scratch at request i "
+            "because the certified budget was spent",
+        },
         "unlearning_details": runs[0]["details"],
         "calibration": result.calibration,
         "config": {
@@ -107,6 +115,7 @@ def result_record(result: AuditResult) -> dict[str, Any]:
             },
             "seeds": settings.seeds,
             "seed": settings.seed,
+            "requests": settings.requests,
             "calibration_seeds": settings.calibration_seeds,
             "alpha": settings.alpha,
             "beta": settings.beta,
@@ -163,10 +172,13 @@ def render_text(record: dict[str, Any]) -> str:
         )
     lines.append(
         f"timing (median): train {timing['train_s']:.4g} s, unlearn {timing['unlearn_s']:.4g} s, retrain "
-        f"{timing['retrain_s']:.4g} s; unlearning is {timing['speedup']:.3g}x faster than retraining"
+        f"{timing['retrain_s']:.4g} s; retraining takes {timing['speedup']:.3g}x the unlearning time"
     )
     if record["retrained_runs"]:
         lines.append(f"{record['retrained_runs']} of {config['seeds']} runs retrained because the budget was spent")
+    if record["requests"]["count"] > 1:
+        counts = ", ".join(str(count) for count in record["requests"]["retrained_at_request"])
+        lines.append(f"{record['requests']['count']} sequential requests; runs retrained at each request: {counts}")
     lines += [f"note: {note}" for note in record["notes"]]
     violations = audit["violations"]
     lines.append("")

@@ -55,6 +55,8 @@ class AuditSettings:
         grid_size: number of radii in the probe grid, ≥ 2.
         probe_steps: gradient steps of the probe per radius, ≥ 1.
         tau: memorization threshold; ``None`` calibrates it.
+        requests: the forget set is deleted in this many sequential requests (equal
+            parts, in index order), each processed against the previous state.
         workers: processes for the local pool; 1 runs in this process; ``None`` uses
             every CPU (at most one per run).
     """
@@ -67,6 +69,7 @@ class AuditSettings:
     grid_size: int = 41
     probe_steps: int = 50
     tau: float | None = None
+    requests: int = 1
     workers: int | None = None
 
     def __post_init__(self) -> None:
@@ -79,6 +82,7 @@ class AuditSettings:
         _validate.integer_at_least("probe_steps", self.probe_steps, 1)
         if self.tau is not None:
             _validate.in_interval("tau", self.tau, 0.0, 1.0, low_open=True, high_open=True)
+        _validate.integer_at_least("requests", self.requests, 1)
         if self.workers is not None:
             _validate.integer_at_least("workers", self.workers, 1)
 
@@ -116,6 +120,17 @@ def _forget_set(dataset: Dataset, request: DeletionRequest) -> tuple[np.ndarray,
     return dataset.X_train[rows], dataset.y_train[rows]
 
 
+def split_request(request: DeletionRequest, parts: int) -> list[DeletionRequest]:
+    """Split a request into `parts` sequential requests of near-equal size, in index order."""
+    parts = _validate.integer_at_least("requests", parts, 1)
+    if parts > len(request):
+        raise _validate.fail("requests", f"at most the forget set's size ({len(request)})", parts)
+    if parts == 1:
+        return [request]
+    chunks = np.array_split(np.asarray(request.indices), parts)
+    return [DeletionRequest(tuple(chunk.tolist())) for chunk in chunks]
+
+
 def _calibration_run(payload: dict[str, Any]) -> dict[str, Any]:
     dataset: Dataset = payload["dataset"]
     method: Unlearner = payload["method"]
@@ -149,9 +164,16 @@ def _audit_run(payload: dict[str, Any]) -> dict[str, Any]:
     train_seconds = time.perf_counter() - start
     original = method.model_of(state)
 
-    start = time.perf_counter()
-    outcome = method.unlearn(state, request, rng=np.random.default_rng(unlearn_stream))
-    unlearn_seconds = time.perf_counter() - start
+    sequence = split_request(request, payload.get("requests", 1))
+    unlearn_seconds = 0.0
+    per_request = []
+    for part, unlearn_rng in zip(sequence, [np.random.default_rng(s) for s in unlearn_stream.spawn(len(sequence))]):
+        start = time.perf_counter()
+        outcome = method.unlearn(state, part, rng=unlearn_rng)
+        elapsed = time.perf_counter() - start
+        unlearn_seconds += elapsed
+        state = outcome.state
+        per_request.append({"size": len(part), "retrained": bool(outcome.retrained), "seconds": elapsed})
 
     start = time.perf_counter()
     reference = method.reference(X_retain, y_retain, n_classes=dataset.n_classes, rng=np.random.default_rng(reference_stream))
@@ -161,7 +183,8 @@ def _audit_run(payload: dict[str, Any]) -> dict[str, Any]:
         "train_s": train_seconds,
         "unlearn_s": unlearn_seconds,
         "retrain_s": retrain_seconds,
-        "retrained": bool(outcome.retrained),
+        "retrained": any(item["retrained"] for item in per_request),
+        "requests": per_request,
         "certificate": None if outcome.certificate is None else outcome.certificate.to_dict(),
         "details": outcome.details,
         "unlearned_depth": probe.depth(outcome.model, X_forget, y_forget, tau=tau),
@@ -209,6 +232,7 @@ def run_audit(
             returned, so no partial result can pass for a complete one.
     """
     started = time.perf_counter()
+    split_request(request, settings.requests)  # reject an impossible split before any work
     root = np.random.SeedSequence(settings.seed)
     calibration_root, audit_root = root.spawn(2)
     base = {"dataset": dataset, "method": method, "request": request}
@@ -260,7 +284,10 @@ def run_audit(
 
         runs = _map(
             _audit_run,
-            [{**base, "probe": probe, "tau": tau, "seed": stream} for stream in audit_root.spawn(settings.seeds)],
+            [
+                {**base, "probe": probe, "tau": tau, "requests": settings.requests, "seed": stream}
+                for stream in audit_root.spawn(settings.seeds)
+            ],
             executor,
             progress,
             "auditing",
