@@ -14,7 +14,7 @@ from certunlearn.verifier import AuditSettings, render_text, result_record, run_
 
 def main() -> None:
     dataset = load_dataset("digits")
-    method = CertifiedNewtonRemoval(epsilon=1.0, delta=1e-5, regularization=3e-3, sigma=1.0)
+    method = CertifiedNewtonRemoval(epsilon=1.0, delta=1e-5, regularization=1e-2, sigma=1.0)
 
     # Forget every training image of the digit 3.
     forget = np.flatnonzero(dataset.y_train == dataset.class_index(3))

@@ -2,7 +2,7 @@
 
 Learning (``A``) minimises the perturbed objective of :mod:`.linear`,
 ``L_b(w; D) = Σ ℓ(y_i wᵀx_i) + (λn/2)||w||² + bᵀw`` with ``b ~ N(0, σ² I)``, and stores the
-Hessian and gradient at the minimiser and the Gram matrix ``XᵀX``. Removing a set F of
+Hessian and gradient at the minimiser and an upper bound on the spectral norm ``||X||_2``. Removing a set F of
 points (``U``) takes one Newton step on the retained data,
 
     w⁻ = w* − H′⁻¹ ∇L_b(w*; D′),   H′ = ∇²L_b(w*; D′),
@@ -13,6 +13,8 @@ of recomputed in O(n d²). The step leaves a gradient residual ``u = ∇L_b(w⁻
 al. 2020, residual-masking theorem). The residual is bounded by (``proofs/newton_residual.md``)
 
     ||u||_2 ≤ (γ/2) ||X′||_2 ||v||_2 ||X′ v||_2,   v = w⁻ − w*,   γ = 1/(6√3),
+
+with ``||X′||_2 ≤ ||X||_2`` for the retained rows X′ of the training rows X,
 
 per one-vs-rest column, combined in ℓ2 over columns, and summed over requests. While
 the sum β stays within the budget the release is (ε, δ)-certified against training on
@@ -75,7 +77,7 @@ class NewtonState:
     X: torch.Tensor
     targets: torch.Tensor
     remaining: np.ndarray
-    gram: torch.Tensor
+    spectral_norm: float
     hessian: torch.Tensor | None
     gradient: torch.Tensor | None
     residual_spent: float
@@ -104,7 +106,7 @@ class CertifiedNewtonRemoval(Unlearner):
         *,
         epsilon: float = 1.0,
         delta: float = 1e-5,
-        regularization: float = 3e-3,
+        regularization: float = 1e-2,
         sigma: float = 1.0,
         tolerance: float = 1e-10,
     ):
@@ -152,7 +154,7 @@ class CertifiedNewtonRemoval(Unlearner):
             X=X,
             targets=targets,
             remaining=remaining.copy(),
-            gram=kept.T @ kept,
+            spectral_norm=_spectral_norm_upper(kept.T @ kept),
             hessian=linear.hessians(weights, kept, kept_targets, regularization=self.regularization),
             gradient=gradient,
             # The trained weights minimise L_{b−g}(·; D) exactly, a shift of ||g|| from b.
@@ -193,7 +195,6 @@ class CertifiedNewtonRemoval(Unlearner):
                 state,
                 weights=step["weights"],
                 remaining=remaining,
-                gram=step["gram"],
                 scores=step["scores"],
                 hessian=None,
                 gradient=None,
@@ -244,8 +245,9 @@ class CertifiedNewtonRemoval(Unlearner):
         direction = -linear.newton_solve(hessian, gradient)
         updated = weights + direction
 
-        gram = state.gram - dropped.T @ dropped
-        spectral_norm = _spectral_norm_upper(gram)
+        # Deleting rows can only shrink XᵀX, so the norm of the data the state was
+        # trained on bounds ||X′||_2 for every later subset; no eigensolver per request.
+        spectral_norm = state.spectral_norm
         moved = X @ direction
         per_column = (
             0.5
@@ -267,10 +269,10 @@ class CertifiedNewtonRemoval(Unlearner):
             "taylor_residual_bound": bound,
             "measured_residual": measured,
             "residual_bound": max(bound, measured),
-            "spectral_norm_retained": spectral_norm,
+            "spectral_norm_bound": spectral_norm,
             "used_stored_hessian": state.hessian is not None,
         }
-        return {"weights": updated, "gram": gram, "scores": scores}, details
+        return {"weights": updated, "scores": scores}, details
 
     def _certificate(self, state: NewtonState, retrained: bool) -> EpsilonDeltaCertificate:
         assumptions = (
