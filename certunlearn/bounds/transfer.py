@@ -57,7 +57,9 @@ def epsilon_delta_transfer_raw(p, epsilon, delta) -> np.ndarray:
         straight = np.where(p > 0, scale * p, 0.0) + delta
         # 1 − e^{−ε}(1 − δ − p) written with expm1 so that small ε keeps its digits.
         complement = -np.expm1(-epsilon) + np.exp(-epsilon) * (delta + p)
-    bound = np.minimum(_numerics.pad_up(straight), _numerics.pad_up(complement))
+    # e^ε p + δ is exactly 0 only when p = δ = 0 (e^ε ≥ 1 cannot underflow p > 0 to 0).
+    straight = np.where(straight == 0.0, 0.0, _numerics.pad_up(straight))
+    bound = np.minimum(straight, _numerics.pad_up(complement))
     return np.minimum(bound, 1.0)
 
 
