@@ -82,7 +82,10 @@ def main() -> None:
         measure("synthetic logistic", X_synthetic, y_synthetic, 2, 1, args.repeats, 1.0),
         measure("synthetic logistic", X_synthetic, y_synthetic, 2, 50, args.repeats, 1.0),
     ]
-    header = f"{'problem':<22}{'n':>8}{'d':>6}{'m':>5}{'fit s':>10}{'unlearn s':>12}{'retrain s':>12}{'retrain/unlearn':>17}{'residual/budget':>17}"
+    header = (
+        f"{'problem':<22}{'n':>8}{'d':>6}{'m':>5}{'fit s':>10}{'unlearn s':>12}{'retrain s':>12}"
+        f"{'retrain/unlearn':>17}{'residual/budget':>17}"
+    )
     print(f"torch {torch.__version__}, {args.threads} CPU threads, {args.repeats} repetitions, medians")
     print(header)
     for row in rows:

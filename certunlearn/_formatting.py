@@ -44,10 +44,12 @@ def dumps(value: Any, *, indent: int | None = None) -> str:
 def table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
     """Render a left-aligned plain-text table."""
     cells = [[_cell(item) for item in row] for row in rows]
-    widths = [max(len(header), *(len(row[i]) for row in cells)) if cells else len(header) for i, header in enumerate(headers)]
-    lines = ["  ".join(header.ljust(width) for header, width in zip(headers, widths))]
+    widths = [
+        max(len(header), *(len(row[i]) for row in cells)) if cells else len(header) for i, header in enumerate(headers)
+    ]
+    lines = ["  ".join(header.ljust(width) for header, width in zip(headers, widths, strict=True))]
     lines.append("  ".join("-" * width for width in widths))
-    lines.extend("  ".join(item.ljust(width) for item, width in zip(row, widths)) for row in cells)
+    lines.extend("  ".join(item.ljust(width) for item, width in zip(row, widths, strict=True)) for row in cells)
     return "\n".join(line.rstrip() for line in lines)
 
 

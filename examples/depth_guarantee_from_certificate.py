@@ -1,6 +1,6 @@
 """From a certificate to depth guarantees, without running any model.
 
-    python examples/depth_guarantee_from_certificate.py
+python examples/depth_guarantee_from_certificate.py
 """
 
 import numpy as np

@@ -31,7 +31,9 @@ def test_calibrate_json_contract():
 
 
 def test_bounds_json_contract():
-    result = certunlearn("bounds", "--epsilon", "1", "--delta", "1e-5", "--requests", "2", "--p", "0.01", "0.5", "--json")
+    result = certunlearn(
+        "bounds", "--epsilon", "1", "--delta", "1e-5", "--requests", "2", "--p", "0.01", "0.5", "--json"
+    )
     assert result.returncode == 0, result.stderr
     record = json.loads(result.stdout)
     assert record["certificate"]["epsilon"] == pytest.approx(2.0)
@@ -47,7 +49,9 @@ def test_bounds_with_mu_and_group():
 
 def test_run_writes_report_and_json(tmp_path):
     out = tmp_path / "report"
-    result = certunlearn("run", "--dataset", "breast_cancer", "--method", "newton", *SMALL_RUN, "--out", str(out), "--json")
+    result = certunlearn(
+        "run", "--dataset", "breast_cancer", "--method", "newton", *SMALL_RUN, "--out", str(out), "--json"
+    )
     assert result.returncode == 0, result.stderr
     record = json.loads(result.stdout)
     assert record["verdict"] in ("pass", "violation")
@@ -133,9 +137,25 @@ def test_calibrate_bad_input():
 def test_interrupted_run_leaves_no_report(tmp_path):
     out = tmp_path / "report"
     process = subprocess.Popen(
-        [sys.executable, "-m", "certunlearn", "run", "--dataset", "digits", "--method", "newton", "--seeds", "400",
-         "--workers", "1", "--out", str(out)],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        [
+            sys.executable,
+            "-m",
+            "certunlearn",
+            "run",
+            "--dataset",
+            "digits",
+            "--method",
+            "newton",
+            "--seeds",
+            "400",
+            "--workers",
+            "1",
+            "--out",
+            str(out),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     time.sleep(8)
     process.send_signal(signal.SIGINT)

@@ -60,7 +60,8 @@ def test_csv_label_column_option_and_numeric_labels(tmp_path):
 
 
 @pytest.mark.parametrize(
-    "source", ["mnist", "/nonexistent/file.npz", "data.txt"],
+    "source",
+    ["mnist", "/nonexistent/file.npz", "data.txt"],
 )
 def test_unknown_or_missing_dataset(source):
     with pytest.raises(InvalidArgumentError, match="^dataset must be 'digits', 'breast_cancer', or a path"):

@@ -10,8 +10,7 @@ from hypothesis import strategies as st
 
 from certunlearn import bounds
 from certunlearn._validate import InvalidArgumentError
-from certunlearn.engine import DeletionRequest, load_dataset
-from certunlearn.engine import linear
+from certunlearn.engine import DeletionRequest, linear, load_dataset
 from certunlearn.engine.newton import CertifiedNewtonRemoval, guo_constant, residual_budget
 
 
@@ -139,8 +138,12 @@ def test_budget_is_capped_by_exact_gaussian_at_large_epsilon():
 
 @pytest.mark.parametrize(
     ("kwargs", "argument"),
-    [({"epsilon": 0.0}, "epsilon"), ({"delta": 1.0}, "delta"), ({"regularization": -1.0}, "regularization"),
-     ({"sigma": 0.0}, "sigma")],
+    [
+        ({"epsilon": 0.0}, "epsilon"),
+        ({"delta": 1.0}, "delta"),
+        ({"regularization": -1.0}, "regularization"),
+        ({"sigma": 0.0}, "sigma"),
+    ],
 )
 def test_rejects_bad_hyperparameters(kwargs, argument):
     with pytest.raises(InvalidArgumentError, match=f"^{argument} must be"):

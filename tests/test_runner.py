@@ -76,7 +76,9 @@ def test_same_seed_reproduces_and_other_seed_differs(digits):
     first = result_record(run_audit(digits, CertifiedNewtonRemoval(), request, settings, progress=False))
     again = result_record(run_audit(digits, CertifiedNewtonRemoval(), request, settings, progress=False))
     other = result_record(
-        run_audit(digits, CertifiedNewtonRemoval(), request, AuditSettings(**{**settings.__dict__, "seed": 1}), progress=False)
+        run_audit(
+            digits, CertifiedNewtonRemoval(), request, AuditSettings(**{**settings.__dict__, "seed": 1}), progress=False
+        )
     )
     assert np.array_equal(first["depth"]["unlearned_depths"], again["depth"]["unlearned_depths"])
     assert first["audit"]["tau"] == again["audit"]["tau"]
@@ -89,11 +91,16 @@ def test_dask_local_cluster_matches_in_process(digits):
     request = DeletionRequest(tuple(range(0, 130, 10)))
     settings = AuditSettings(seeds=4, calibration_seeds=2, grid_size=7, probe_steps=8, workers=1)
     local = result_record(run_audit(digits, CertifiedNewtonRemoval(), request, settings, progress=False))
-    with distributed.LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None, host="127.0.0.1"
-    ) as cluster, distributed.Client(cluster) as client:
+    with (
+        distributed.LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None, host="127.0.0.1"
+        ) as cluster,
+        distributed.Client(cluster) as client,
+    ):
         remote = result_record(
-            run_audit(digits, CertifiedNewtonRemoval(), request, settings, executor=client.get_executor(), progress=False)
+            run_audit(
+                digits, CertifiedNewtonRemoval(), request, settings, executor=client.get_executor(), progress=False
+            )
         )
     assert np.array_equal(local["depth"]["unlearned_depths"], remote["depth"]["unlearned_depths"])
     assert local["scores"] == remote["scores"]

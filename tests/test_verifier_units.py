@@ -130,7 +130,9 @@ def test_false_alarm_rate_of_the_check_is_at_most_alpha():
     rng = np.random.default_rng(3)
     radii = np.linspace(0, 3, 25)
     alarms = sum(
-        audit_depths(rng.exponential(size=40), rng.exponential(size=40), radii, [certificate(0.0, 0.0)], alpha=0.2).violated
+        audit_depths(
+            rng.exponential(size=40), rng.exponential(size=40), radii, [certificate(0.0, 0.0)], alpha=0.2
+        ).violated
         for _ in range(300)
     )
     assert alarms <= 80

@@ -32,28 +32,53 @@ def add_parser(subparsers) -> None:
     parser.add_argument("--method", required=True, help="unlearning method (see `certunlearn methods`)")
     forget = parser.add_mutually_exclusive_group()
     forget.add_argument(
-        "--forget-fraction", type=float, default=None, help="forget this share of random training points, in (0, 0.5] (default 0.01)"
+        "--forget-fraction",
+        type=float,
+        default=None,
+        help="forget this share of random training points, in (0, 0.5] (default 0.01)",
     )
     forget.add_argument("--forget-class", default=None, help="forget every training point of this class label")
     parser.add_argument(
-        "--requests", type=int, default=1, help="delete the forget set in this many sequential requests, >= 1 (default 1)"
+        "--requests",
+        type=int,
+        default=1,
+        help="delete the forget set in this many sequential requests, >= 1 (default 1)",
     )
-    parser.add_argument("--epsilon", type=float, default=1.0, help="target epsilon of certified methods, > 0 (default 1)")
-    parser.add_argument("--delta", type=float, default=1e-5, help="target delta of certified methods, in (0, 1) (default 1e-5)")
+    parser.add_argument(
+        "--epsilon", type=float, default=1.0, help="target epsilon of certified methods, > 0 (default 1)"
+    )
+    parser.add_argument(
+        "--delta", type=float, default=1e-5, help="target delta of certified methods, in (0, 1) (default 1e-5)"
+    )
     parser.add_argument("--seeds", type=int, default=50, help="number of audited runs, >= 1 (default 50)")
     parser.add_argument("--seed", type=int, default=0, help="base seed of every random stream, >= 0 (default 0)")
-    parser.add_argument("--alpha", type=float, default=0.05, help="false-alarm rate of the check, in (0, 1) (default 0.05)")
-    parser.add_argument("--calibration-seeds", type=int, default=10, help="runs that fix tau and the probe grid (default 10)")
-    parser.add_argument("--grid-size", type=int, default=41, help="number of probe radii, >= 2 (default 41)")
-    parser.add_argument("--probe-steps", type=int, default=50, help="gradient steps of the probe per radius (default 50)")
-    parser.add_argument("--tau", type=float, default=None, help="memorization threshold in (0, 1) (default: calibrated)")
-    parser.add_argument("--workers", type=int, default=None, help="worker processes, >= 1 (default: one per CPU)")
-    parser.add_argument("--test-fraction", type=float, default=0.3, help="held-out test share, in (0, 0.9] (default 0.3)")
     parser.add_argument(
-        "--label-column", default=None, help="label column of a CSV dataset (default: label, y, target, class or the last)"
+        "--alpha", type=float, default=0.05, help="false-alarm rate of the check, in (0, 1) (default 0.05)"
     )
     parser.add_argument(
-        "--param", action="append", default=[], metavar="KEY=VALUE",
+        "--calibration-seeds", type=int, default=10, help="runs that fix tau and the probe grid (default 10)"
+    )
+    parser.add_argument("--grid-size", type=int, default=41, help="number of probe radii, >= 2 (default 41)")
+    parser.add_argument(
+        "--probe-steps", type=int, default=50, help="gradient steps of the probe per radius (default 50)"
+    )
+    parser.add_argument(
+        "--tau", type=float, default=None, help="memorization threshold in (0, 1) (default: calibrated)"
+    )
+    parser.add_argument("--workers", type=int, default=None, help="worker processes, >= 1 (default: one per CPU)")
+    parser.add_argument(
+        "--test-fraction", type=float, default=0.3, help="held-out test share, in (0, 0.9] (default 0.3)"
+    )
+    parser.add_argument(
+        "--label-column",
+        default=None,
+        help="label column of a CSV dataset (default: label, y, target, class or the last)",
+    )
+    parser.add_argument(
+        "--param",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
         help="method hyperparameter, repeatable (e.g. --param sigma=2 --param regularization=0.01)",
     )
     parser.add_argument("--out", default=None, help="write report.json, report.md and PNG plots into this folder")
@@ -106,7 +131,9 @@ def _request(dataset, args: argparse.Namespace) -> DeletionRequest:
         label = dataset.class_index(args.forget_class)
         indices = np.flatnonzero(dataset.y_train == label)
         if len(indices) == len(dataset.y_train):
-            raise _validate.fail("--forget-class", "a class that leaves other classes in the training set", args.forget_class)
+            raise _validate.fail(
+                "--forget-class", "a class that leaves other classes in the training set", args.forget_class
+            )
         return DeletionRequest(tuple(indices.tolist()), kind="class", label=label)
     fraction = 0.01 if args.forget_fraction is None else args.forget_fraction
     size = max(1, int(round(fraction * len(dataset.y_train))))
@@ -133,7 +160,7 @@ def _flag_names():
         message = str(error)
         for name, flag in _LIBRARY_TO_FLAG.items():
             if message.startswith(name + " "):
-                raise _validate.InvalidArgumentError(flag + message[len(name):]) from None
+                raise _validate.InvalidArgumentError(flag + message[len(name) :]) from None
         raise
 
 

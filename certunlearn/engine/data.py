@@ -17,8 +17,8 @@ Sources:
 from __future__ import annotations
 
 import csv
-from dataclasses import dataclass
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -146,7 +146,9 @@ def _read_npz(path: Path) -> tuple[np.ndarray, np.ndarray]:
         features, labels = archive["X"], archive["y"]
     if features.ndim != 2 or labels.ndim != 1 or len(features) != len(labels):
         raise _validate.fail(
-            "dataset", "an .npz file with X of shape (n, d) and y of shape (n,)", f"{path} {features.shape} {labels.shape}"
+            "dataset",
+            "an .npz file with X of shape (n, d) and y of shape (n,)",
+            f"{path} {features.shape} {labels.shape}",
         )
     try:
         features = features.astype(float)

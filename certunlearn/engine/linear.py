@@ -43,7 +43,9 @@ def columns_for(n_classes: int) -> int:
     return 1 if n_classes == 2 else n_classes
 
 
-def gradient(W: torch.Tensor, X: torch.Tensor, T: torch.Tensor, *, regularization: float, b: torch.Tensor) -> torch.Tensor:
+def gradient(
+    W: torch.Tensor, X: torch.Tensor, T: torch.Tensor, *, regularization: float, b: torch.Tensor
+) -> torch.Tensor:
     """∇L_b(W; D) for every column: ``−Xᵀ(T ⊙ σ(−T ⊙ XW)) + λ n W + b`` (d × columns)."""
     margins = T * (X @ W)
     return -X.T @ (T * torch.sigmoid(-margins)) + regularization * X.shape[0] * W + b

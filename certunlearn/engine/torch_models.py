@@ -76,7 +76,8 @@ class TorchModel(Model):
     def parameter_dict(self, theta: torch.Tensor) -> dict[str, torch.Tensor]:
         """Split a flat vector into the module's named parameter tensors."""
         pieces = torch.split(theta, self._sizes)
-        return {name: piece.reshape(shape) for name, piece, shape in zip(self._names, pieces, self._shapes)}
+        named = zip(self._names, pieces, self._shapes, strict=True)
+        return {name: piece.reshape(shape) for name, piece, shape in named}
 
     def logits(self, theta: torch.Tensor, X: torch.Tensor) -> torch.Tensor:
         return functional_call(self.module, self.parameter_dict(theta), (X,))
@@ -93,7 +94,7 @@ class TorchModel(Model):
         """Return a copy of this model with parameters `theta`."""
         module = copy.deepcopy(self.module)
         with torch.no_grad():
-            for parameter, value in zip(module.parameters(), torch.split(theta.detach(), self._sizes)):
+            for parameter, value in zip(module.parameters(), torch.split(theta.detach(), self._sizes), strict=True):
                 parameter.copy_(value.reshape(parameter.shape))
         return TorchModel(module)
 

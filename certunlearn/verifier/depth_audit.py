@@ -82,8 +82,15 @@ def audit_depths(
     unlearned = empirical_cdf_band(unlearned_depths, radii, alpha=alpha / 2)
     reference = empirical_cdf_band(reference_depths, radii, alpha=alpha / 2)
     if not certificates:
-        return DepthAudit(radii=radii, unlearned=unlearned, reference=reference, alpha=alpha,
-                          bound_on_unlearned=None, bound_on_reference=None, guarantee_beta=beta)
+        return DepthAudit(
+            radii=radii,
+            unlearned=unlearned,
+            reference=reference,
+            alpha=alpha,
+            bound_on_unlearned=None,
+            bound_on_reference=None,
+            guarantee_beta=beta,
+        )
 
     transfer = weakest_transfer(certificates)
     bound_u = transfer(reference.upper)

@@ -19,8 +19,8 @@ from typing import Any
 import numpy as np
 
 from .. import __version__, _validate
-from ..bounds import certificate_from_dict
 from .._formatting import dumps, table
+from ..bounds import certificate_from_dict
 from .runner import AuditResult, summarise
 from .scores import SCORE_NAME
 
@@ -93,7 +93,9 @@ def result_record(result: AuditResult) -> dict[str, Any]:
         "accuracy": {
             name: summarise(run[f"{name}_accuracy"] for run in runs) for name in ("original", "unlearned", "reference")
         },
-        "scores": {name: summarise(run[f"{name}_score"] for run in runs) for name in ("original", "unlearned", "reference")},
+        "scores": {
+            name: summarise(run[f"{name}_score"] for run in runs) for name in ("original", "unlearned", "reference")
+        },
         "retrained_runs": int(sum(run["retrained"] for run in runs)),
         "requests": {
             "count": settings.requests,
@@ -125,7 +127,10 @@ def result_record(result: AuditResult) -> dict[str, Any]:
 
 
 def _quantiles(depths: np.ndarray) -> dict[str, float]:
-    return {f"{level:g}": float(np.quantile(depths, level, method="inverted_cdf")) for level in (0.05, 0.25, 0.5, 0.75, 0.95)}
+    return {
+        f"{level:g}": float(np.quantile(depths, level, method="inverted_cdf"))
+        for level in (0.05, 0.25, 0.5, 0.75, 0.95)
+    }
 
 
 def summary_rows(record: dict[str, Any]) -> list[tuple[str, Any, Any]]:
@@ -142,10 +147,11 @@ def summary_rows(record: dict[str, Any]) -> list[tuple[str, Any, Any]]:
 def render_text(record: dict[str, Any]) -> str:
     """Return the plain-text summary printed by ``certunlearn run``."""
     audit, timing, config = record["audit"], record["timing"], record["config"]
+    forget = config["forget"]
+    forgotten = f"points of class {forget['label']}" if forget["label"] is not None else "random points"
     lines = [
         f"dataset {config['dataset']['name']} ({config['dataset']['n_train']} training rows), method "
-        f"{config['method']['name']} ({config['method']['guarantee']}), forget {config['forget']['size']} "
-        f"{'points of class ' + config['forget']['label'] if config['forget']['label'] is not None else 'random points'}, "
+        f"{config['method']['name']} ({config['method']['guarantee']}), forget {forget['size']} {forgotten}, "
         f"{config['seeds']} seeds (base seed {config['seed']})",
         "",
     ]
@@ -156,9 +162,8 @@ def render_text(record: dict[str, Any]) -> str:
     lines.append(table(["quantity", "unlearned", "reference"], summary_rows(record)))
     lines.append("")
     lines.append(f"memorization score: {audit['score']}; threshold tau = {audit['tau']:.4g} ({audit['tau_source']})")
-    lines.append(
-        f"depth probe: {audit['probe']['kind']}, {audit['probe']['grid_size']} radii up to {audit['probe']['max_radius']:.4g}"
-    )
+    probe = audit["probe"]
+    lines.append(f"depth probe: {probe['kind']}, {probe['grid_size']} radii up to {probe['max_radius']:.4g}")
     if audit["epsilon_lower_bound"] is not None:
         lines.append(
             f"empirical epsilon lower bound from depth events: {audit['epsilon_lower_bound']:.3g} "
@@ -248,12 +253,23 @@ def plot_depth_cdfs(record: dict[str, Any], path: Path) -> None:
     for name, colour in (("unlearned", "tab:red"), ("reference", "tab:blue")):
         axis.step(radii, depth[f"{name}_cdf"], where="post", color=colour, label=f"{name} (empirical)")
         axis.fill_between(
-            radii, audit[f"{name}_lower"], audit[f"{name}_upper"], step="post", color=colour, alpha=0.15,
+            radii,
+            audit[f"{name}_lower"],
+            audit[f"{name}_upper"],
+            step="post",
+            color=colour,
+            alpha=0.15,
             label=f"{name} band ({1 - audit['alpha'] / 2:g})",
         )
     if audit["bound_on_unlearned_cdf"] is not None:
-        axis.step(radii, audit["bound_on_unlearned_cdf"], where="post", color="black", linestyle="--",
-                  label="Theorem 1 bound h(reference upper band)")
+        axis.step(
+            radii,
+            audit["bound_on_unlearned_cdf"],
+            where="post",
+            color="black",
+            linestyle="--",
+            label="Theorem 1 bound h(reference upper band)",
+        )
     axis.set_xlabel("probe radius r (l2 norm of the weight perturbation)")
     axis.set_ylabel("P(depth <= r)")
     axis.set_ylim(-0.02, 1.02)
@@ -290,7 +306,9 @@ def check_output_folder(out: str | os.PathLike) -> Path:
             raise _validate.fail("--out", "a folder path (not an existing file)", str(path))
         entries = {entry.name for entry in path.iterdir()}
         if entries and not entries <= set(REPORT_FILES):
-            raise _validate.fail("--out", "a new folder, an empty one, or one holding only a previous report", str(path))
+            raise _validate.fail(
+                "--out", "a new folder, an empty one, or one holding only a previous report", str(path)
+            )
     parent = path.resolve().parent
     if not parent.is_dir():
         raise _validate.fail("--out", "a path whose parent folder exists", str(path))
@@ -305,7 +323,9 @@ def write_report(result: AuditResult, record: dict[str, Any], out: str | os.Path
         (staging / "report.json").write_text(dumps(record, indent=2) + "\n")
         (staging / "report.md").write_text(render_markdown(record))
         plot_depth_cdfs(record, staging / "depth_cdf.png")
-        scores = {name: [run[f"{name}_score"] for run in result.runs] for name in ("original", "unlearned", "reference")}
+        scores = {
+            name: [run[f"{name}_score"] for run in result.runs] for name in ("original", "unlearned", "reference")
+        }
         plot_scores(record, staging / "scores.png", scores)
         if target.exists():
             shutil.rmtree(target)

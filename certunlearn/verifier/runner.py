@@ -139,9 +139,13 @@ def _calibration_run(payload: dict[str, Any]) -> dict[str, Any]:
     X_forget, y_forget = _forget_set(dataset, request)
     X_retain, y_retain = _retained(dataset, request)
     original = method.model_of(
-        method.fit(dataset.X_train, dataset.y_train, n_classes=dataset.n_classes, rng=np.random.default_rng(train_stream))
+        method.fit(
+            dataset.X_train, dataset.y_train, n_classes=dataset.n_classes, rng=np.random.default_rng(train_stream)
+        )
     )
-    reference = method.reference(X_retain, y_retain, n_classes=dataset.n_classes, rng=np.random.default_rng(reference_stream))
+    reference = method.reference(
+        X_retain, y_retain, n_classes=dataset.n_classes, rng=np.random.default_rng(reference_stream)
+    )
     return {
         "original_score": memorization_score(original, X_forget, y_forget),
         "reference_score": memorization_score(reference, X_forget, y_forget),
@@ -160,14 +164,18 @@ def _audit_run(payload: dict[str, Any]) -> dict[str, Any]:
     X_retain, y_retain = _retained(dataset, request)
 
     start = time.perf_counter()
-    state = method.fit(dataset.X_train, dataset.y_train, n_classes=dataset.n_classes, rng=np.random.default_rng(train_stream))
+    state = method.fit(
+        dataset.X_train, dataset.y_train, n_classes=dataset.n_classes, rng=np.random.default_rng(train_stream)
+    )
     train_seconds = time.perf_counter() - start
     original = method.model_of(state)
 
     sequence = split_request(request, payload.get("requests", 1))
     unlearn_seconds = 0.0
     per_request = []
-    for part, unlearn_rng in zip(sequence, [np.random.default_rng(s) for s in unlearn_stream.spawn(len(sequence))]):
+    streams = unlearn_stream.spawn(len(sequence))
+    for part, stream in zip(sequence, streams, strict=True):
+        unlearn_rng = np.random.default_rng(stream)
         start = time.perf_counter()
         outcome = method.unlearn(state, part, rng=unlearn_rng)
         elapsed = time.perf_counter() - start
@@ -176,7 +184,9 @@ def _audit_run(payload: dict[str, Any]) -> dict[str, Any]:
         per_request.append({"size": len(part), "retrained": bool(outcome.retrained), "seconds": elapsed})
 
     start = time.perf_counter()
-    reference = method.reference(X_retain, y_retain, n_classes=dataset.n_classes, rng=np.random.default_rng(reference_stream))
+    reference = method.reference(
+        X_retain, y_retain, n_classes=dataset.n_classes, rng=np.random.default_rng(reference_stream)
+    )
     retrain_seconds = time.perf_counter() - start
 
     return {
@@ -278,9 +288,7 @@ def run_audit(
             largest = coarse.radii[-1]
             notes.append(f"no calibration reference model reached tau within radius {largest:g}")
         largest = max(largest, coarse.radii[1])
-        probe = BallProbe(
-            tuple(np.linspace(0.0, 1.25 * largest, settings.grid_size)), steps=settings.probe_steps
-        )
+        probe = BallProbe(tuple(np.linspace(0.0, 1.25 * largest, settings.grid_size)), steps=settings.probe_steps)
 
         runs = _map(
             _audit_run,
@@ -380,7 +388,12 @@ def _limit_threads_here() -> None:
 
 def summarise(values: Iterable[float]) -> dict[str, float]:
     array = np.asarray(list(values), dtype=float)
-    return {"mean": float(array.mean()), "median": float(np.median(array)), "min": float(array.min()), "max": float(array.max())}
+    return {
+        "mean": float(array.mean()),
+        "median": float(np.median(array)),
+        "min": float(array.min()),
+        "max": float(array.max()),
+    }
 
 
 __all__ = ["AuditResult", "AuditSettings", "run_audit", "summarise", "SCORE_NAME", "__version__"]
