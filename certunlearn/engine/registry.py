@@ -119,7 +119,7 @@ register(
         summary="Newton-step removal with loss perturbation (Guo et al. 2020, certified removal)",
         assumptions="L2-regularised logistic regression; feature rows of norm <= 1; the residual-masking "
         "theorem of Guo et al. (2020)",
-        cost="stores the Hessian, gradient and Gram matrix (O(d^2) per class); O(m d^2 + d^3 + n d) per "
+        cost="stores the Hessian and gradient (O(d^2) per class) and the data; O(m d^2 + d^3 + n d) per "
         "request of m points; retrains when the residual budget is spent",
         model="logistic regression (binary or one-vs-rest)",
         build=_build_newton,
