@@ -19,8 +19,7 @@ import mpmath
 import numpy as np
 from scipy import special
 
-from .. import _numerics
-from .. import _validate
+from .. import _numerics, _validate
 from ._search import largest_safe as _largest_safe
 from ._search import smallest_safe as _smallest_safe
 
@@ -30,7 +29,6 @@ _SQRT2 = math.sqrt(2.0)
 # erfcx(u1) − erfcx(u2)) the double-precision formula is not trusted and the element is
 # recomputed with mpmath at a working precision that covers the cancellation.
 _MAX_AMPLIFICATION = 1e4
-
 
 
 def gaussian_delta(epsilon, *, sigma, sensitivity=1.0):
@@ -176,17 +174,26 @@ def calibrate_classical_gaussian(*, epsilon, delta, sensitivity=1.0):
     return _numerics.scalar_or_array(sigma)
 
 
-def gaussian_epsilon(*, sigma, delta, sensitivity=1.0):
+def gaussian_epsilon(*, sigma, delta, sensitivity=1.0, requests=1, group_size=1):
     """Return the least ε ≥ 0 (rounded up) with ``δ(ε; σ) ≤ δ`` for the Gaussian mechanism.
 
     ε is 0 exactly when the total variation distance ``δ(0) = 2Φ(Δ/(2σ)) − 1`` is at
     most δ; that case is decided before any root finding.
+
+    With ``requests = k`` sequential releases and groups of ``group_size = g`` points
+    the result stays exact: k Gaussian releases of sensitivity gΔ compose to one of
+    sensitivity ``sqrt(k) g Δ`` (exact GDP composition, Dong, Roth and Su 2022), so the
+    ratio ``Δ/σ`` is replaced by ``sqrt(k) g Δ/σ`` (rounded up).
     """
     sigma = _validate.array_in_interval("sigma", sigma, 0.0, math.inf, low_open=True, high_open=True)
     delta = _validate.array_in_interval("delta", delta, 0.0, 1.0, low_open=True, high_open=True)
     sensitivity = _validate.array_in_interval("sensitivity", sensitivity, 0.0, math.inf, low_open=True, high_open=True)
+    requests = _validate.integer_at_least("requests", requests, 1)
+    group_size = _validate.integer_at_least("group_size", group_size, 1)
     sigma, delta, sensitivity = np.broadcast_arrays(sigma, delta, sensitivity)
     ratio = (sensitivity / sigma).ravel()
+    if requests > 1 or group_size > 1:
+        ratio = _numerics.pad_up(ratio * (math.sqrt(requests) * group_size))
     target = delta.ravel()
 
     # δ(ε) decreases in ε: find the smallest ε whose δ bound is ≤ target.
@@ -207,7 +214,7 @@ def gdp_epsilon(*, mu, delta):
     """Return the least ε ≥ 0 (rounded up) with ``δ_μ(ε) ≤ δ`` for a μ-GDP certificate.
 
     μ-GDP is equivalent to (ε, δ_μ(ε))-DP for every ε ≥ 0, with δ_μ the Gaussian profile
-    at ``Δ/σ = μ`` (Dong, Roth and Su 2022, Corollary 2.13), so this is the exact ε of
+    at ``Δ/σ = μ`` (Dong, Roth and Su 2022), so this is the exact ε of
     μ-GDP at δ, rounded up. ``mu = 0`` gives 0; ``mu = inf`` gives ``inf``.
     """
     mu = _validate.array_in_interval("mu", mu, 0.0, math.inf)

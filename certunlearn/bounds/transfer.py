@@ -21,8 +21,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import special
 
-from .. import _numerics
-from .. import _validate
+from .. import _numerics, _validate
 
 
 def epsilon_delta_transfer(p, *, epsilon: float, delta: float):
