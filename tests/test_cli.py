@@ -111,7 +111,7 @@ def test_run_bad_input_is_one_line_without_report(tmp_path, extra, message):
     [
         (["--dataset", "imagenet", "--method", "newton"], "--dataset must be 'digits', 'breast_cancer', or a path"),
         (["--dataset", "/no/such/file.csv", "--method", "newton"], "--dataset must be"),
-        (["--dataset", "digits", "--method", "magic"], "method must be one of 'newton'"),
+        (["--dataset", "digits", "--method", "magic"], "--method must be one of "),
     ],
 )
 def test_run_unknown_dataset_or_method(tmp_path, arguments, message):
@@ -119,6 +119,7 @@ def test_run_unknown_dataset_or_method(tmp_path, arguments, message):
     assert result.returncode == 2
     assert len(result.stderr.strip().splitlines()) == 1
     assert message in result.stderr
+    assert "Traceback" not in result.stderr
     assert not (tmp_path / "x").exists()
 
 

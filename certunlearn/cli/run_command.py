@@ -103,7 +103,8 @@ def _parse_params(items: list[str]) -> dict[str, Any]:
 
 def _validate_arguments(args: argparse.Namespace) -> None:
     """Check every argument before any work, with the flag's name in the message."""
-    registry.get(args.method)  # raises with the list of known methods
+    with _flag_names():
+        registry.get(args.method)  # raises with the list of known methods
     _validate.positive("--epsilon", args.epsilon)
     _validate.probability_open("--delta", args.delta)
     if args.forget_fraction is not None:
@@ -144,6 +145,7 @@ def _request(dataset, args: argparse.Namespace) -> DeletionRequest:
 
 
 _LIBRARY_TO_FLAG = {
+    "method": "--method",
     "dataset": "--dataset",
     "label_column": "--label-column",
     "forget class": "--forget-class",
