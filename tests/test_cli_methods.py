@@ -17,7 +17,7 @@ from certunlearn.cli.main import main
 
 DOCS_PAGE = Path(__file__).resolve().parents[1] / "docs" / "methods.md"
 EXACT = ("retrain", "sisa")
-UNCERTIFIED = ("finetune", "gradient_ascent", "l1_sparse", "neggrad_plus", "random_labels", "salun", "scrub")
+UNCERTIFIED = ("finetune", "gradient-ascent", "l1-sparse", "neggrad-plus", "random-labels", "salun", "scrub")
 TINY_RUN = ["--seeds", "2", "--calibration-seeds", "2", "--grid-size", "4", "--probe-steps", "3", "--workers", "1"]
 
 
@@ -107,12 +107,12 @@ def test_run_works_for_method(method, capsys):
     ("param", "message"),
     [
         ("beta=2", "certunlearn run: error: beta must be in (0, 1), got 2"),
-        ("betta=0.5", "certunlearn run: error: neggrad_plus hyperparameter must be one of 'beta'"),
+        ("betta=0.5", "certunlearn run: error: neggrad-plus hyperparameter must be one of 'beta'"),
     ],
 )
 def test_run_bad_hyperparameter_one_line(param, message, tmp_path, capsys):
     out = tmp_path / "never"
-    status = main(["run", "--dataset", "digits", "--method", "neggrad_plus", *TINY_RUN, "--param", param, "--out",
+    status = main(["run", "--dataset", "digits", "--method", "neggrad-plus", *TINY_RUN, "--param", param, "--out",
                    str(out)])
     assert status == 2
     lines = capsys.readouterr().err.strip().splitlines()
@@ -121,7 +121,7 @@ def test_run_bad_hyperparameter_one_line(param, message, tmp_path, capsys):
     assert not out.exists()
 
 
-@pytest.mark.parametrize(("method", "retrained_per_request"), [("retrain", 2), ("sisa", 0), ("neggrad_plus", 0)])
+@pytest.mark.parametrize(("method", "retrained_per_request"), [("retrain", 2), ("sisa", 0), ("neggrad-plus", 0)])
 def test_run_with_sequential_requests(method, retrained_per_request, capsys):
     status = main(["run", "--dataset", "digits", "--classes", "3", "8", "--method", method, *TINY_RUN,
                    "--forget-fraction", "0.05", "--requests", "2", "--json", "--no-progress"])

@@ -24,15 +24,15 @@ from certunlearn.engine.torch_models import mlp
 
 BASELINES = {
     "finetune": FineTune,
-    "gradient_ascent": GradientAscent,
-    "neggrad_plus": NegGradPlus,
-    "random_labels": RandomLabels,
-    "l1_sparse": L1Sparse,
+    "gradient-ascent": GradientAscent,
+    "neggrad-plus": NegGradPlus,
+    "random-labels": RandomLabels,
+    "l1-sparse": L1Sparse,
     "scrub": Scrub,
     "salun": SalUn,
 }
 # Methods whose default knobs remove a deleted class on digits (forget accuracy near 0).
-REMOVE_A_CLASS = ("gradient_ascent", "neggrad_plus", "random_labels", "scrub", "salun")
+REMOVE_A_CLASS = ("gradient-ascent", "neggrad-plus", "random-labels", "scrub", "salun")
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -171,13 +171,13 @@ def _wide_mlp(n_features, n_classes, *, rng):
 @pytest.mark.parametrize(
     ("name", "hyperparameters", "message"),
     [
-        ("neggrad_plus", {"beta": 1.0}, "beta must be in (0, 1), got 1.0"),
-        ("neggrad_plus", {"forget_batch_size": 0}, "forget_batch_size must be an integer >= 1, got 0"),
-        ("gradient_ascent", {"stop_forget_accuracy": 1.5}, "stop_forget_accuracy must be in [0, 1], got 1.5"),
+        ("neggrad-plus", {"beta": 1.0}, "beta must be in (0, 1), got 1.0"),
+        ("neggrad-plus", {"forget_batch_size": 0}, "forget_batch_size must be an integer >= 1, got 0"),
+        ("gradient-ascent", {"stop_forget_accuracy": 1.5}, "stop_forget_accuracy must be in [0, 1], got 1.5"),
         ("finetune", {"epochs": 0}, "epochs must be an integer >= 1, got 0"),
         ("finetune", {"learning_rate": -0.1}, "learning_rate must be in (0, inf), got -0.1"),
-        ("random_labels", {"momentum": 1.0}, "momentum must be in [0, 1), got 1.0"),
-        ("l1_sparse", {"l1_strength": 0}, "l1_strength must be in (0, inf), got 0"),
+        ("random-labels", {"momentum": 1.0}, "momentum must be in [0, 1), got 1.0"),
+        ("l1-sparse", {"l1_strength": 0}, "l1_strength must be in (0, inf), got 0"),
         ("salun", {"mask_fraction": 0}, "mask_fraction must be in (0, 1], got 0"),
         ("scrub", {"max_epochs": 9}, "max_epochs must be an integer in [0, epochs = 5], got 9"),
         ("scrub", {"temperature": 0}, "temperature must be in (0, inf), got 0"),
@@ -195,7 +195,7 @@ def test_bad_hyperparameters_raise_one_line(name, hyperparameters, message):
 
 def test_unknown_hyperparameter_lists_known_names():
     with pytest.raises(InvalidArgumentError) as error:
-        registry.build("neggrad_plus", epsilon=1.0, delta=1e-5, alpha=0.5)
+        registry.build("neggrad-plus", epsilon=1.0, delta=1e-5, alpha=0.5)
     message = str(error.value)
-    assert message.startswith("neggrad_plus hyperparameter must be one of 'beta', 'epochs'")
+    assert message.startswith("neggrad-plus hyperparameter must be one of 'beta', 'epochs'")
     assert message.endswith("got 'alpha'")

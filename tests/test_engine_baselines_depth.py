@@ -8,7 +8,7 @@ class-wise forgetting of digit 3 and for random forgetting of 10% of the trainin
 
 The default suite runs 6 seeds with a coarse probe and states fixed-seed expectations.
 ``pytest -m slow`` runs the 50-seed audits with the command line's default probe; they
-reproduce ``certunlearn run --dataset digits --method neggrad_plus --forget-class 3
+reproduce ``certunlearn run --dataset digits --method neggrad-plus --forget-class 3
 --seeds 50`` and ``... --forget-fraction 0.1 --param stop_forget_accuracy=0.9 --seeds 50``.
 The ε lower bound is the audit's: the largest ε for which the confidence bands show some
 depth event ``{d ≤ r}`` or ``{d > r}`` to break an (ε, δ = 1e-5) guarantee.

@@ -93,6 +93,8 @@ def _parse_params(items: list[str]) -> dict[str, Any]:
         key, separator, text = item.partition("=")
         if not separator or not key.strip():
             raise _validate.fail("--param", "KEY=VALUE", item)
+        if key.strip() in ("epsilon", "delta"):
+            raise _validate.fail("--param", f"a method hyperparameter (set {key.strip()} with --{key.strip()})", item)
         try:
             value = ast.literal_eval(text.strip())
         except (ValueError, SyntaxError):
@@ -191,6 +193,7 @@ def handle(args: argparse.Namespace) -> int:
         probe_steps=args.probe_steps,
         tau=args.tau,
         requests=args.requests,
+        uncertified_delta=args.delta,
         workers=args.workers,
     )
     result = run_audit(dataset, method, request, settings, progress=not args.no_progress)

@@ -8,10 +8,10 @@ retraining from scratch on ``D_r`` with the original training recipe.
 
 ===================  ==================================================================================
 ``finetune``         SGD on the cross-entropy of ``D_r`` only (catastrophic forgetting)
-``gradient_ascent``  ascent on the cross-entropy of ``D_f`` (NegGrad)
-``neggrad_plus``     descent on ``β CE(D_r) − (1 − β) CE(D_f)`` (Kurmanji et al. 2023)
-``random_labels``    train on ``D_r`` and on ``D_f`` relabelled at random
-``l1_sparse``        fine-tuning with a linearly decaying ℓ1 penalty (Jia et al. 2023)
+``gradient-ascent``  ascent on the cross-entropy of ``D_f`` (NegGrad)
+``neggrad-plus``     descent on ``β CE(D_r) − (1 − β) CE(D_f)`` (Kurmanji et al. 2023)
+``random-labels``    train on ``D_r`` and on ``D_f`` relabelled at random
+``l1-sparse``        fine-tuning with a linearly decaying ℓ1 penalty (Jia et al. 2023)
 ``scrub``            teacher–student min–max distillation (Kurmanji et al. 2023)
 ``salun``            random labels, updating only the weights most salient to ``D_f`` (Fan et al. 2024)
 ===================  ==================================================================================
@@ -310,7 +310,7 @@ class GradientAscent(UncertifiedBaseline):
         module_factory, hidden, training: see :class:`UncertifiedBaseline`.
     """
 
-    name = "gradient_ascent"
+    name = "gradient-ascent"
 
     def __init__(
         self,
@@ -381,7 +381,7 @@ class NegGradPlus(UncertifiedBaseline):
         module_factory, hidden, training: see :class:`UncertifiedBaseline`.
     """
 
-    name = "neggrad_plus"
+    name = "neggrad-plus"
 
     def __init__(
         self,
@@ -443,7 +443,7 @@ class RandomLabels(UncertifiedBaseline):
         module_factory, hidden, training: see :class:`UncertifiedBaseline`.
     """
 
-    name = "random_labels"
+    name = "random-labels"
 
     def __init__(
         self,
@@ -558,7 +558,7 @@ class L1Sparse(UncertifiedBaseline):
         module_factory, hidden, training: see :class:`UncertifiedBaseline`.
     """
 
-    name = "l1_sparse"
+    name = "l1-sparse"
 
     def __init__(
         self,

@@ -7,6 +7,7 @@ Each entry makes an :class:`~certunlearn.engine.base.Unlearner` from the target 
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -102,8 +103,34 @@ def get(name: str) -> MethodInfo:
 
 
 def build(name: str, *, epsilon: float, delta: float, **hyperparameters: Any) -> Unlearner:
-    """Build method `name` for a target (ε, δ) with the given hyperparameters."""
-    return get(name).build(epsilon=epsilon, delta=delta, **hyperparameters)
+    """Build method `name` for a target (ε, δ) with the given hyperparameters.
+
+    Raises:
+        InvalidArgumentError: for a hyperparameter the method does not take (the message
+            lists those it does), or for ``epsilon`` and ``delta``, which are arguments
+            of their own.
+    """
+    info = get(name)
+    if hyperparameters:
+        known = hyperparameter_names(name, epsilon=epsilon, delta=delta)
+        for key in hyperparameters:
+            if key in ("epsilon", "delta"):
+                raise _validate.fail(f"{name} hyperparameter", "a hyperparameter other than epsilon and delta", key)
+            if key not in known:
+                listed = ", ".join(repr(option) for option in known) or "none"
+                raise _validate.fail(f"{name} hyperparameter", f"one of {listed}", key)
+    return info.build(epsilon=epsilon, delta=delta, **hyperparameters)
+
+
+def hyperparameter_names(name: str, *, epsilon: float = 1.0, delta: float = 1e-5) -> list[str]:
+    """Return the keyword hyperparameters of method `name` (besides epsilon and delta)."""
+    method = get(name).build(epsilon=epsilon, delta=delta)
+    signature = inspect.signature(type(method).__init__)
+    return [
+        parameter.name
+        for parameter in signature.parameters.values()
+        if parameter.kind is parameter.KEYWORD_ONLY and parameter.name not in ("epsilon", "delta")
+    ]
 
 
 def _build_newton(*, epsilon: float, delta: float, **hyperparameters: Any) -> Unlearner:

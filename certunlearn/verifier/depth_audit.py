@@ -64,6 +64,7 @@ def audit_depths(
     *,
     alpha: float = 0.05,
     beta: float = 0.05,
+    delta: float | None = None,
 ) -> DepthAudit:
     """Check Theorem 1 at every grid radius, at confidence ``1 − alpha``.
 
@@ -75,6 +76,8 @@ def audit_depths(
             methods: then only the CDFs and bands are computed).
         alpha: false-alarm rate of the check, in (0, 1).
         beta: level of the guaranteed-depth statement (Theorem 1, quantile form).
+        delta: δ at which to state the ε lower bound when no certificate is given (for
+            uncertified methods); with (ε, δ) certificates their δ is used.
     """
     alpha = _validate.probability_open("alpha", alpha)
     beta = _validate.probability_open("beta", beta)
@@ -82,6 +85,11 @@ def audit_depths(
     unlearned = empirical_cdf_band(unlearned_depths, radii, alpha=alpha / 2)
     reference = empirical_cdf_band(reference_depths, radii, alpha=alpha / 2)
     if not certificates:
+        epsilon_lb = ceiling = None
+        if delta is not None:
+            delta = _validate.in_interval("delta", delta, 0.0, 1.0, high_open=True)
+            epsilon_lb = _epsilon_lower_bound(unlearned, reference, delta)
+            ceiling = _detectable_ceiling(unlearned, reference, delta)
         return DepthAudit(
             radii=radii,
             unlearned=unlearned,
@@ -89,6 +97,8 @@ def audit_depths(
             alpha=alpha,
             bound_on_unlearned=None,
             bound_on_reference=None,
+            epsilon_lower_bound=epsilon_lb,
+            detectable_epsilon_ceiling=ceiling,
             guarantee_beta=beta,
         )
 

@@ -118,6 +118,7 @@ def result_record(result: AuditResult) -> dict[str, Any]:
             "seeds": settings.seeds,
             "seed": settings.seed,
             "requests": settings.requests,
+            "uncertified_delta": settings.uncertified_delta,
             "calibration_seeds": settings.calibration_seeds,
             "alpha": settings.alpha,
             "beta": settings.beta,
@@ -165,9 +166,11 @@ def render_text(record: dict[str, Any]) -> str:
     probe = audit["probe"]
     lines.append(f"depth probe: {probe['kind']}, {probe['grid_size']} radii up to {probe['max_radius']:.4g}")
     if audit["epsilon_lower_bound"] is not None:
+        at_delta = record["certificate"]["delta"] if record["certificate"] else config["uncertified_delta"]
         lines.append(
-            f"empirical epsilon lower bound from depth events: {audit['epsilon_lower_bound']:.3g} "
-            f"(detectable at most {audit['detectable_epsilon_ceiling']:.3g} with these seeds)"
+            f"empirical epsilon lower bound from depth events at delta = {at_delta:.3g}: "
+            f"{audit['epsilon_lower_bound']:.3g} (detectable at most {audit['detectable_epsilon_ceiling']:.3g} "
+            "with these seeds)"
         )
     guaranteed = audit["guaranteed_depth"]
     if record["certificate"] is not None:
@@ -180,7 +183,9 @@ def render_text(record: dict[str, Any]) -> str:
         f"{timing['retrain_s']:.4g} s; retraining takes {timing['speedup']:.3g}x the unlearning time"
     )
     if record["retrained_runs"]:
-        lines.append(f"{record['retrained_runs']} of {config['seeds']} runs retrained because the budget was spent")
+        note = record["unlearning_details"].get("note")
+        reason = f" ({note})" if note else " (for certified methods: the budget was spent)"
+        lines.append(f"{record['retrained_runs']} of {config['seeds']} runs retrained from scratch{reason}")
     if record["requests"]["count"] > 1:
         counts = ", ".join(str(count) for count in record["requests"]["retrained_at_request"])
         lines.append(f"{record['requests']['count']} sequential requests; runs retrained at each request: {counts}")

@@ -57,6 +57,8 @@ class AuditSettings:
         tau: memorization threshold; ``None`` calibrates it.
         requests: the forget set is deleted in this many sequential requests (equal
             parts, in index order), each processed against the previous state.
+        uncertified_delta: δ at which the ε lower bound from depth events is stated for
+            methods that issue no certificate (certified ones use their own δ).
         workers: processes for the local pool; 1 runs in this process; ``None`` uses
             every CPU (at most one per run).
     """
@@ -70,6 +72,7 @@ class AuditSettings:
     probe_steps: int = 50
     tau: float | None = None
     requests: int = 1
+    uncertified_delta: float = 1e-5
     workers: int | None = None
 
     def __post_init__(self) -> None:
@@ -83,6 +86,7 @@ class AuditSettings:
         if self.tau is not None:
             _validate.in_interval("tau", self.tau, 0.0, 1.0, low_open=True, high_open=True)
         _validate.integer_at_least("requests", self.requests, 1)
+        _validate.probability_open("uncertified_delta", self.uncertified_delta)
         if self.workers is not None:
             _validate.integer_at_least("workers", self.workers, 1)
 
@@ -312,6 +316,7 @@ def run_audit(
         certificates,
         alpha=settings.alpha,
         beta=settings.beta,
+        delta=settings.uncertified_delta,
     )
     if not certificates or any(run["certificate"] is None for run in runs):
         verdict = "uncertified"
