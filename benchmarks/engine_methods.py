@@ -33,11 +33,11 @@ EPSILONS = (0.5, 1.0, 2.0)
 ANCHORS = {
     ("langevin", 0.5): 0.910,
     ("langevin", 1.0): 0.911,
-    ("noisy_sgd", 0.5): 0.894,
-    ("noisy_sgd", 1.0): 0.894,
-    ("descent_to_delete", 0.5): 0.551,
-    ("descent_to_delete", 1.0): 0.597,
-    ("descent_to_delete", 2.0): 0.701,
+    ("noisy-sgd", 0.5): 0.894,
+    ("noisy-sgd", 1.0): 0.894,
+    ("descent-to-delete", 0.5): 0.551,
+    ("descent-to-delete", 1.0): 0.597,
+    ("descent-to-delete", 2.0): 0.701,
 }
 
 

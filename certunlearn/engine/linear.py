@@ -49,7 +49,9 @@ def gradient(
 ) -> torch.Tensor:
     """∇L_b(W; D) for every column: ``−Xᵀ(T ⊙ σ(−T ⊙ XW)) + λ n W + b`` (d × columns)."""
     margins = T * (X @ W)
-    return -X.T @ (T * torch.sigmoid(-margins)) + regularization * X.shape[0] * W + b
+    # (vᵀX)ᵀ rather than Xᵀv: the row-vector product streams X in memory order, which
+    # torch 2.13 runs several times faster for tall X.
+    return -((T * torch.sigmoid(-margins)).T @ X).T + regularization * X.shape[0] * W + b
 
 
 def curvature(W: torch.Tensor, X: torch.Tensor, T: torch.Tensor) -> torch.Tensor:

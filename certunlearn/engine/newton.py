@@ -262,7 +262,7 @@ class CertifiedNewtonRemoval(Unlearner):
         n_kept = int(remaining.sum())
         scores = state.scores + moved
         residual_weights = keep * targets * torch.sigmoid(-targets * scores)
-        residual = -X.T @ residual_weights + lam * n_kept * updated + state.b
+        residual = -(residual_weights.T @ X).T + lam * n_kept * updated + state.b
         measured = float(_numerics.pad_up(torch.linalg.norm(residual).item(), 1e-9)) + 1e-12 * n_kept
         details = {
             "removed": int(m),
