@@ -83,7 +83,7 @@ def main() -> None:
         f"torch {torch.__version__}, {args.threads} thread(s), {args.seeds} seed(s) per cell, forget 1% in one request"
     )
     header = (
-        f"{'method':<26}{'guarantee':<12}{'dataset':<15}{'eps':>5}{'unlearn s':>11}{'retrain s':>11}"
+        f"{'method':<34}{'guarantee':<12}{'dataset':<15}{'eps':>5}{'unlearn s':>11}{'retrain s':>11}"
         f"{'retrain/unlearn':>16}{'accuracy':>10}{'retrained':>10}{'MNIST 3v8 anchor':>18}"
     )
     print(header)
@@ -95,7 +95,7 @@ def main() -> None:
                 row = measure(name, dataset, 1.0 if epsilon is None else epsilon, args.seeds)
                 anchor = ANCHORS.get((name, epsilon)) if label == "digits 3-vs-8" else None
                 print(
-                    f"{name:<26}{info.guarantee:<12}{label:<15}{'-' if epsilon is None else f'{epsilon:g}':>5}"
+                    f"{name:<34}{info.guarantee:<12}{label:<15}{'-' if epsilon is None else f'{epsilon:g}':>5}"
                     f"{row['unlearn_s']:>11.4f}{row['retrain_s']:>11.4f}{row['ratio']:>15.1f}x{row['accuracy']:>10.3f}"
                     f"{row['retrained']:>7}/{args.seeds:<2}{'' if anchor is None else f'{anchor:.3f}':>18}",
                     flush=True,
