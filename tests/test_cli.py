@@ -171,3 +171,19 @@ def test_module_and_console_script_agree():
     result = certunlearn("--version")
     assert result.returncode == 0
     assert result.stdout.startswith("certunlearn ")
+
+
+def test_run_creates_missing_parent_folders(tmp_path):
+    out = tmp_path / "reports" / "nested" / "digits"
+    result = certunlearn("run", "--dataset", "breast_cancer", "--method", "newton", *SMALL_RUN, "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    assert (out / "report.json").is_file()
+
+
+def test_out_under_a_file_is_rejected(tmp_path):
+    blocker = tmp_path / "file.txt"
+    blocker.write_text("not a folder")
+    result = certunlearn("run", "--dataset", "digits", "--method", "newton", *SMALL_RUN, "--out", str(blocker / "r"))
+    assert result.returncode == 2
+    assert "--out must be a path whose existing ancestors are folders" in result.stderr
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["file.txt"]

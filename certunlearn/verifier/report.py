@@ -9,6 +9,7 @@ so an interrupted or failed run never leaves a partial report behind.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
 import shutil
@@ -304,26 +305,34 @@ def plot_scores(record: dict[str, Any], path: Path, runs_scores: dict[str, list[
 
 
 def check_output_folder(out: str | os.PathLike) -> Path:
-    """Validate `out` before any work: a new folder, an empty one, or a previous report's."""
+    """Validate `out` before any work: a new folder, an empty one, or a previous report's.
+
+    Missing parent folders are allowed (the report writer creates them), but the nearest
+    existing ancestor must be a folder.
+    """
     path = Path(out)
     if path.exists():
         if not path.is_dir():
             raise _validate.fail("--out", "a folder path (not an existing file)", str(path))
         entries = {entry.name for entry in path.iterdir()}
         if entries and not entries <= set(REPORT_FILES):
-            raise _validate.fail(
-                "--out", "a new folder, an empty one, or one holding only a previous report", str(path)
-            )
-    parent = path.resolve().parent
-    if not parent.is_dir():
-        raise _validate.fail("--out", "a path whose parent folder exists", str(path))
+            allowed = "a new folder, an empty one, or one holding only a previous report"
+            raise _validate.fail("--out", allowed, str(path))
+    ancestor = path.resolve().parent
+    while not ancestor.exists():
+        ancestor = ancestor.parent
+    if not ancestor.is_dir():
+        raise _validate.fail("--out", "a path whose existing ancestors are folders", str(path))
     return path
 
 
 def write_report(result: AuditResult, record: dict[str, Any], out: str | os.PathLike) -> Path:
     """Write the report files into `out` atomically and return the folder."""
     target = check_output_folder(out)
-    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.partial-", dir=target.resolve().parent))
+    parent = target.resolve().parent
+    created = [folder for folder in (parent, *parent.parents) if not folder.exists()]
+    parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.partial-", dir=parent))
     try:
         (staging / "report.json").write_text(dumps(record, indent=2) + "\n")
         (staging / "report.md").write_text(render_markdown(record))
@@ -337,5 +346,9 @@ def write_report(result: AuditResult, record: dict[str, Any], out: str | os.Path
         os.replace(staging, target)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
+        # Remove the parent folders this call created, innermost first, if still empty.
+        for folder in created:
+            with contextlib.suppress(OSError):
+                folder.rmdir()
         raise
     return target
