@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import decimal
 import json
 import math
 from collections.abc import Sequence
@@ -60,3 +61,49 @@ def _cell(value: Any) -> str:
             return "inf" if number > 0 else "-inf"
         return f"{number:.4g}"
     return str(value)
+
+
+def format_exact(value: float) -> str:
+    """Format an input value by its shortest exact representation."""
+    number = float(value)
+    return repr(int(number)) if number.is_integer() and abs(number) < 1e15 else repr(number)
+
+
+def format_up(value: float, digits: int = 6) -> str:
+    """Format with `digits` significant digits, rounded towards +inf (for upper bounds)."""
+    return _format_directed(value, digits, decimal.ROUND_CEILING)
+
+
+def format_down(value: float, digits: int = 6) -> str:
+    """Format with `digits` significant digits, rounded towards -inf (for lower bounds)."""
+    return _format_directed(value, digits, decimal.ROUND_FLOOR)
+
+
+def _format_directed(value: float, digits: int, rounding: str) -> str:
+    number = float(value)
+    if math.isnan(number):
+        return "nan"
+    if math.isinf(number):
+        return "inf" if number > 0 else "-inf"
+    if number == 0.0:
+        return "0"
+    shortest = repr(number)
+    if len(shortest.lstrip("-").replace(".", "").split("e")[0].strip("0")) <= digits:
+        # The shortest text that reads back as this very float: no rounding happens.
+        return _trim(f"{number:.{digits}g}")
+    exact = decimal.Decimal(number)  # the exact binary value, so the rounding direction holds
+    exponent = exact.adjusted() - digits + 1
+    rounded = exact.quantize(decimal.Decimal(1).scaleb(exponent), rounding=rounding)
+    text = f"{rounded:f}" if -4 <= rounded.adjusted() < digits else f"{rounded:.{digits - 1}e}"
+    return _trim(text)
+
+
+def _trim(text: str) -> str:
+    if "e" in text:
+        mantissa, exponent = text.split("e")
+        if "." in mantissa:
+            mantissa = mantissa.rstrip("0").rstrip(".")
+        return f"{mantissa}e{int(exponent):+03d}"
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return text

@@ -10,9 +10,7 @@ import os
 
 from hypothesis import HealthCheck, settings
 
-settings.register_profile(
-    "default", derandomize=True, deadline=None, suppress_health_check=[HealthCheck.too_slow]
-)
+settings.register_profile("default", derandomize=True, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 settings.register_profile(
     "slow", derandomize=True, deadline=None, max_examples=10_000, suppress_health_check=[HealthCheck.too_slow]
 )

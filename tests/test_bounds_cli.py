@@ -101,8 +101,8 @@ def test_bounds_text_output(capsys):
     [
         (["--orders", "1", "2", "--rdp", "0.1", "0.2"], "--orders"),
         (["--orders", "2", "3", "--rdp", "0.1"], "--rdp"),
-        (["--orders", "2"], "--orders and --rdp"),
-        (["--epsilon", "1"], "--epsilon and --delta"),
+        (["--orders", "2"], "--rdp must be given together with --orders"),
+        (["--epsilon", "1"], "--delta must be given together with --epsilon"),
         (["--mu", "-1"], "--mu"),
         (["--mu", "1", "--requests", "0"], "--requests"),
         (["--mu", "1", "--p", "1.5"], "--p"),

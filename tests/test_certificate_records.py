@@ -54,8 +54,8 @@ def test_json_round_trip(certificate):
 def test_statement_names_guarantee_basis_and_unchecked_assumptions():
     text = bounds.EpsilonDeltaCertificate(epsilon=1.0, delta=1e-5, provenance=make_provenance()).statement()
     assert "P(unlearned in E) <= e^1 * P(retrained in E) + 1e-05" in text
-    assert "data-dependent residual bound of 0.1" in text
-    assert "2 deletion requests" in text
+    assert "Source: test mechanism; data-dependent bound on the residual: 0.1" in text
+    assert "covers 2 deletion requests" in text
     assert "NOT verified" in text
     assert "Note: a caveat" in text
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -187,3 +188,48 @@ def test_out_under_a_file_is_rejected(tmp_path):
     assert result.returncode == 2
     assert "--out must be a path whose existing ancestors are folders" in result.stderr
     assert sorted(path.name for path in tmp_path.iterdir()) == ["file.txt"]
+
+
+def test_calibrate_text_rounds_sigma_up():
+    result = certunlearn("calibrate", "--epsilon", "1", "--delta", "1e-5")
+    assert result.returncode == 0, result.stderr
+    assert "sigma = 3.7306317" in result.stdout
+
+
+def test_run_warns_when_seeds_cannot_detect():
+    result = certunlearn("run", "--dataset", "breast_cancer", "--method", "newton", *SMALL_RUN)
+    assert result.returncode == 0, result.stderr
+    assert "warning: with --seeds 3 no violation of (epsilon=1, delta=1e-05) can be detected" in result.stderr
+    # SMALL_RUN's 6-radius grid needs fewer seeds than the default 41 radii (29 at ε = 1).
+    assert re.search(r"use --seeds \d+ or more", result.stderr)
+    assert "this pass carries no evidence" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        (
+            ["run", "--dataset", "digits", "--method", "sekhari", "--param", "sigma=-1"],
+            "--param sigma must be in (0, inf)",
+        ),
+        (["run", "--dataset", "digits", "--method", "newton", "--param", "epsilon=2"], "--param must be a method"),
+        (
+            ["run", "--dataset", "digits", "--method", "newton", "--out", "/proc/forbidden/x"],
+            "--out must be a location",
+        ),
+        (["bounds", "--epsilon", "1"], "--delta must be given together with --epsilon"),
+        (["bounds"], "a certificate is missing"),
+        (["bounds", "--certificate", "/no/such.json"], "--certificate must be a path to an existing JSON file"),
+        (
+            ["bounds", "--epsilon", "1", "--delta", "0.1", "--plot", "out.txt"],
+            "--plot must be a file name ending in .png",
+        ),
+    ],
+)
+def test_more_bad_input_is_one_line(arguments, message):
+    result = certunlearn(*arguments, "--seeds", "2") if arguments[0] == "run" else certunlearn(*arguments)
+    assert result.returncode == 2
+    lines = [line for line in result.stderr.strip().splitlines() if "warning" not in line]
+    assert len(lines) == 1, result.stderr
+    assert message in lines[0]
+    assert "Traceback" not in result.stderr

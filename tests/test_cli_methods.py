@@ -87,8 +87,9 @@ def test_run_in_new_process():
 @pytest.mark.parametrize("method", EXACT + UNCERTIFIED)
 def test_run_works_for_method(method, capsys):
     # Two classes of digits keep this run to about a second; the path is the same as on all ten.
-    status = main(["run", "--dataset", "digits", "--classes", "3", "8", "--method", method, *TINY_RUN, "--json",
-                   "--no-progress"])
+    status = main(
+        ["run", "--dataset", "digits", "--classes", "3", "8", "--method", method, *TINY_RUN, "--json", "--no-progress"]
+    )
     captured = capsys.readouterr()
     assert status == 0, captured.err
     record = json.loads(captured.out)
@@ -106,14 +107,15 @@ def test_run_works_for_method(method, capsys):
 @pytest.mark.parametrize(
     ("param", "message"),
     [
-        ("beta=2", "certunlearn run: error: beta must be in (0, 1), got 2"),
-        ("betta=0.5", "certunlearn run: error: neggrad-plus hyperparameter must be one of 'beta'"),
+        ("beta=2", "certunlearn run: error: --param beta must be in (0, 1), got 2"),
+        ("betta=0.5", "certunlearn run: error: --param neggrad-plus hyperparameter must be one of 'beta'"),
     ],
 )
 def test_run_bad_hyperparameter_one_line(param, message, tmp_path, capsys):
     out = tmp_path / "never"
-    status = main(["run", "--dataset", "digits", "--method", "neggrad-plus", *TINY_RUN, "--param", param, "--out",
-                   str(out)])
+    status = main(
+        ["run", "--dataset", "digits", "--method", "neggrad-plus", *TINY_RUN, "--param", param, "--out", str(out)]
+    )
     assert status == 2
     lines = capsys.readouterr().err.strip().splitlines()
     assert len(lines) == 1, lines
@@ -123,8 +125,25 @@ def test_run_bad_hyperparameter_one_line(param, message, tmp_path, capsys):
 
 @pytest.mark.parametrize(("method", "retrained_per_request"), [("retrain", 2), ("sisa", 0), ("neggrad-plus", 0)])
 def test_run_with_sequential_requests(method, retrained_per_request, capsys):
-    status = main(["run", "--dataset", "digits", "--classes", "3", "8", "--method", method, *TINY_RUN,
-                   "--forget-fraction", "0.05", "--requests", "2", "--json", "--no-progress"])
+    status = main(
+        [
+            "run",
+            "--dataset",
+            "digits",
+            "--classes",
+            "3",
+            "8",
+            "--method",
+            method,
+            *TINY_RUN,
+            "--forget-fraction",
+            "0.05",
+            "--requests",
+            "2",
+            "--json",
+            "--no-progress",
+        ]
+    )
     captured = capsys.readouterr()
     assert status == 0, captured.err
     record = json.loads(captured.out)

@@ -260,8 +260,11 @@ def test_sekhari_lambda_cubed_differs_from_squared_reading():
     keep = retained_mask(40, request)
     estimate, details = method.newton_estimate(state, keep)
     exact, _ = linear.minimise(
-        torch.as_tensor(X[keep]), torch.as_tensor(state.problem.targets[keep]), regularization=0.05,
-        b=torch.zeros(3, 1, dtype=torch.float64), tolerance=1e-14,
+        torch.as_tensor(X[keep]),
+        torch.as_tensor(state.problem.targets[keep]),
+        regularization=0.05,
+        b=torch.zeros(3, 1, dtype=torch.float64),
+        tolerance=1e-14,
     )
     error = float(np.linalg.norm(estimate - exact.numpy()))
     cubed = details["worst_case_distance_bound"]

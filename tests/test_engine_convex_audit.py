@@ -65,8 +65,23 @@ def test_small_audit_passes(name, kind, digits):
 def test_cli_runs_method_with_defaults(name, capsys):
     status = cli_main(
         [
-            "run", "--dataset", "digits", "--method", name, "--seeds", "2", "--calibration-seeds", "1",
-            "--grid-size", "3", "--probe-steps", "2", "--workers", "1", "--no-progress", "--json",
+            "run",
+            "--dataset",
+            "digits",
+            "--method",
+            name,
+            "--seeds",
+            "2",
+            "--calibration-seeds",
+            "1",
+            "--grid-size",
+            "3",
+            "--probe-steps",
+            "2",
+            "--workers",
+            "1",
+            "--no-progress",
+            "--json",
         ]
     )
     assert status == 0

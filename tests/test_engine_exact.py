@@ -44,9 +44,7 @@ def flat(model) -> torch.Tensor:
 # -- cost model -------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    ("slices", "expected"), [(1, 1.0), (2, 0.833), (5, 0.733), (10, 0.70), (100, 0.67)]
-)
+@pytest.mark.parametrize(("slices", "expected"), [(1, 1.0), (2, 0.833), (5, 0.733), (10, 0.70), (100, 0.67)])
 def test_sisa_cost_fraction_reference_values(slices, expected):
     """(2R+1)/(3R) agrees with independently computed values to their printed digits."""
     assert sisa_cost_fraction(slices) == pytest.approx(expected, abs=5e-3)

@@ -26,3 +26,4 @@ def test_audit_example():
     result = run("audit_newton_digits.py")
     assert result.returncode == 0, result.stderr
     assert "verdict: pass" in result.stdout
+    assert "retrained because the budget was spent: 0" in result.stdout

@@ -104,7 +104,9 @@ def test_budget_exhaustion_triggers_retraining_with_fresh_noise():
     assert outcome.retrained
     assert not torch.equal(outcome.state.b, state.b)
     assert outcome.state.residual_spent < 1e-6
-    assert "retrained" in outcome.certificate.provenance.notes[0]
+    assert (outcome.certificate.epsilon, outcome.certificate.delta) == (0.0, 0.0)
+    assert "retrained from scratch" in outcome.certificate.provenance.algorithm
+    assert "exact" in outcome.certificate.provenance.notes[0]
 
 
 def test_sequential_requests_accumulate_residual():

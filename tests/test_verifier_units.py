@@ -145,3 +145,44 @@ def test_guaranteed_depth_grows_with_seeds():
     many = audit_depths(rng.uniform(1, 4, 5000), rng.uniform(1, 4, 5000), radii, [certificate()])
     assert many.guaranteed_depth >= few.guaranteed_depth
     assert many.guaranteed_depth > 1.0
+
+
+@pytest.mark.parametrize(("epsilon", "seeds"), [(0.5, 18), (1.0, 29), (2.0, 70)])
+def test_minimum_seeds_to_detect(epsilon, seeds):
+    """Perfectly separated depths are flagged from exactly this many seeds (41 radii, α = 0.05)."""
+    from certunlearn.verifier.depth_audit import minimum_seeds_to_detect
+
+    radii = np.linspace(0, 3, 41)
+    needed = minimum_seeds_to_detect([certificate(epsilon)], radii.size, alpha=0.05)
+    assert needed == seeds
+    below = audit_depths(np.zeros(seeds - 1), np.full(seeds - 1, 2.0), radii, [certificate(epsilon)])
+    at = audit_depths(np.zeros(seeds), np.full(seeds, 2.0), radii, [certificate(epsilon)])
+    assert not below.violated
+    assert below.detectable is False
+    assert at.violated
+    assert at.detectable is True
+
+
+def test_ceiling_equals_what_perfect_separation_shows():
+    radii = np.linspace(0, 3, 41)
+    for seeds in (10, 50, 200):
+        audit = audit_depths(np.zeros(seeds), np.full(seeds, 2.0), radii, [certificate()])
+        assert audit.epsilon_lower_bound == pytest.approx(audit.detectable_epsilon_ceiling, abs=1e-12)
+
+
+def test_uncertified_audit_states_epsilon_lower_bound_at_delta():
+    radii = np.linspace(0, 3, 41)
+    audit = audit_depths(np.zeros(50), np.full(50, 2.0), radii, [], delta=1e-5)
+    assert audit.epsilon_lower_bound > 1.5
+    assert audit.bound_on_unlearned is None
+
+
+def test_guarantee_needs_many_seeds():
+    from certunlearn.verifier.depth_audit import minimum_seeds_for_guarantee
+
+    needed = minimum_seeds_for_guarantee([certificate()], 41, alpha=0.05, beta=0.05)
+    radii = np.linspace(0, 3, 41)
+    deep = audit_depths(np.full(needed, 2.0), np.full(needed, 2.0), radii, [certificate()])
+    shallow_count = audit_depths(np.full(needed - 1, 2.0), np.full(needed - 1, 2.0), radii, [certificate()])
+    assert deep.guaranteed_depth > 0.0
+    assert shallow_count.guaranteed_depth == 0.0

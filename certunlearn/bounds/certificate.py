@@ -19,6 +19,7 @@ from dataclasses import dataclass, field, fields, replace
 from typing import Any, ClassVar
 
 from .. import _validate
+from .._formatting import format_up
 from . import transfer as _transfer
 
 
@@ -156,13 +157,17 @@ class Certificate(ABC):
         """Return a plain-language statement: the guarantee, its basis and its caveats."""
         source = self.provenance
         lines = [self.guarantee_sentence()]
-        derived = f"Derived by {source.algorithm}"
+        derived = f"Source: {source.algorithm}"
         if source.bound is not None:
-            derived += f" from a {source.basis} {source.bound_name} bound of {source.bound:.4g}"
+            name = source.bound_name or "bounded quantity"
+            derived += f"; {source.basis} bound on the {name}: {format_up(source.bound, 4)}"
         else:
             derived += f" ({source.basis})"
-        plural = "request" if source.requests == 1 else "requests"
-        derived += f", covering {source.requests} deletion {plural}"
+        if source.requests == 0:
+            derived += "; covers no deletion request yet"
+        else:
+            plural = "request" if source.requests == 1 else "requests"
+            derived += f"; covers {source.requests} deletion {plural}"
         if source.group_size > 1:
             derived += f" of {source.group_size} points each"
         lines.append(derived + ".")
@@ -201,9 +206,10 @@ class EpsilonDeltaCertificate(Certificate):
         return {"epsilon": self.epsilon, "delta": self.delta}
 
     def guarantee_sentence(self) -> str:
+        epsilon, delta = format_up(self.epsilon), format_up(self.delta)
         return (
-            f"(epsilon={self.epsilon:.4g}, delta={self.delta:.3g})-certified unlearning: for every set E "
-            f"of models, P(unlearned in E) <= e^{self.epsilon:.4g} * P(retrained in E) + {self.delta:.3g}, "
+            f"(epsilon={epsilon}, delta={delta})-certified unlearning: for every set E "
+            f"of models, P(unlearned in E) <= e^{epsilon} * P(retrained in E) + {delta}, "
             "and the same with the two models swapped."
         )
 
@@ -233,10 +239,11 @@ class GaussianDPCertificate(Certificate):
         return {"mu": self.mu}
 
     def guarantee_sentence(self) -> str:
+        mu = format_up(self.mu)
         return (
-            f"{self.mu:.4g}-Gaussian-DP unlearning: telling the unlearned model from a retrained one is "
-            f"at least as hard as telling N(0, 1) from N({self.mu:.4g}, 1); for every set E of models, "
-            f"P(unlearned in E) <= Phi(Phi^-1(P(retrained in E)) + {self.mu:.4g}), and symmetrically."
+            f"{mu}-Gaussian-DP unlearning: telling the unlearned model from a retrained one is "
+            f"at least as hard as telling N(0, 1) from N({mu}, 1); for every set E of models, "
+            f"P(unlearned in E) <= Phi(Phi^-1(P(retrained in E)) + {mu}), and symmetrically."
         )
 
 

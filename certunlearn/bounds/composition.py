@@ -22,6 +22,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Sequence
+from fractions import Fraction
 
 import numpy as np
 
@@ -77,7 +78,8 @@ def compose(certificates: Sequence[Certificate], *, method: str = "basic") -> Ce
     if method in ("advanced", "optimal"):
         raise _validate.fail("method", "'basic' or 'best' for certificates other than (epsilon, delta)", method)
     if notions == {GaussianDPCertificate.notion}:
-        mu = float(_numerics.up(math.sqrt(math.fsum(c.mu**2 for c in certificates))))
+        mus = [float(c.mu) for c in certificates]
+        mu = math.inf if any(math.isinf(m) for m in mus) else _numerics.ceil_sqrt(sum(Fraction(m) ** 2 for m in mus))
         return GaussianDPCertificate(mu=mu, provenance=provenance)
     if any(isinstance(c, BestOfCertificate) for c in certificates):
         return _compose_best_of(certificates, method, provenance)
@@ -133,10 +135,11 @@ def group_deletion(certificate: Certificate, group_size: int) -> Certificate:
         else:
             group_delta = min(1.0, float(_numerics.pad_up(delta * factor)))
         return EpsilonDeltaCertificate(
-            epsilon=float(_numerics.up(group_size * epsilon)), delta=group_delta, provenance=grouped
+            epsilon=_numerics.ceil_product(group_size, epsilon), delta=group_delta, provenance=grouped
         )
     if isinstance(certificate, GaussianDPCertificate):
-        return GaussianDPCertificate(mu=float(_numerics.up(group_size * certificate.mu)), provenance=grouped)
+        mu = _numerics.ceil_product(group_size, certificate.mu)
+        return GaussianDPCertificate(mu=mu, provenance=grouped)
     if isinstance(certificate, RenyiCertificate):
         return _group.renyi_group(certificate, group_size)
     if isinstance(certificate, (PrivacyProfileCertificate, TradeOffCertificate)):
@@ -152,8 +155,9 @@ def group_deletion(certificate: Certificate, group_size: int) -> Certificate:
 def _compose_epsilon_delta(certificates, method: str, provenance: Provenance) -> Certificate:
     epsilons = np.array([c.epsilon for c in certificates])
     deltas = np.array([c.delta for c in certificates])
-    epsilon = float(_numerics.up(math.fsum(epsilons)))
-    delta = float(min(1.0, _numerics.up(math.fsum(deltas))))
+    # Exact rational sums rounded up once: sound, and exact whenever the sum is a double.
+    epsilon = _numerics.ceil_sum(epsilons)
+    delta = min(1.0, _numerics.ceil_sum(deltas))
     basic = EpsilonDeltaCertificate(epsilon=epsilon, delta=delta, provenance=provenance)
     if method == "basic" or len(certificates) == 1 or not np.all(np.isfinite(epsilons)):
         return basic

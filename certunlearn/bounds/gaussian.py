@@ -98,7 +98,7 @@ def _delta_regular(epsilon: np.ndarray, ratio: np.ndarray) -> np.ndarray:
         with np.errstate(divide="ignore", invalid="ignore"):
             amplification = np.where(gap > 0, first / gap, np.inf)
         with np.errstate(under="ignore", divide="ignore"):
-            log_value = -u1[middle] ** 2 + np.log(0.5 * gap)
+            log_value = -(u1[middle] ** 2) + np.log(0.5 * gap)
             value[middle] = np.exp(log_value)
         margin[middle] = _numerics.SPECIAL_FUNCTION_MARGIN * (1.0 + amplification)
         fallback[middle] = amplification > _MAX_AMPLIFICATION

@@ -9,6 +9,7 @@ import warnings
 import numpy as np
 
 from .. import _numerics, _validate, bounds
+from .._formatting import format_exact, format_up
 from ._output import dumps, table
 
 MECHANISMS = ("gaussian", "subsampled-gaussian", "laplace")
@@ -183,10 +184,10 @@ def handle(args: argparse.Namespace) -> int:
         print(dumps(record))
         return 0
     rows = [
-        ("epsilon (upper bound)", record["epsilon"]),
-        ("delta", record["delta"]),
+        ("epsilon (upper bound)", format_up(record["epsilon"])),
+        ("delta", format_up(record["delta"])),
         ("notion", record["notion"]),
-        ("noise multiplier", record["noise_multiplier"]),
+        ("noise multiplier", format_exact(record["noise_multiplier"])),
         ("steps", record["steps"]),
         ("sampling", record["sampling"]),
     ]

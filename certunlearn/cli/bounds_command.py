@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from .. import _validate, bounds
+from .._formatting import format_down, format_exact, format_up
 from ._output import dumps, table
 
 DEFAULT_PROBABILITIES = (0.001, 0.01, 0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 0.99)
@@ -94,7 +95,8 @@ def _given_certificates(epsilon, delta, mu, orders, rdp, certificate_file) -> li
     given: list[bounds.Certificate] = []
     if epsilon is not None or delta is not None:
         if epsilon is None or delta is None:
-            raise _validate.fail("--epsilon and --delta", "given together", {"epsilon": epsilon, "delta": delta})
+            present, missing = ("--epsilon", "--delta") if delta is None else ("--delta", "--epsilon")
+            raise _validate.fail(missing, f"given together with {present}", "none")
         _validate.non_negative("--epsilon", epsilon)
         _validate.in_interval("--delta", delta, 0.0, 1.0, high_open=True)
         given.append(bounds.EpsilonDeltaCertificate(epsilon=epsilon, delta=delta, provenance=provenance))
@@ -103,7 +105,8 @@ def _given_certificates(epsilon, delta, mu, orders, rdp, certificate_file) -> li
         given.append(bounds.GaussianDPCertificate(mu=mu, provenance=provenance))
     if orders is not None or rdp is not None:
         if orders is None or rdp is None:
-            raise _validate.fail("--orders and --rdp", "given together", {"orders": orders, "rdp": rdp})
+            present, missing = ("--orders", "--rdp") if rdp is None else ("--rdp", "--orders")
+            raise _validate.fail(missing, f"given together with {present}", "none")
         if len(orders) != len(rdp):
             raise _validate.fail("--rdp", f"one value per order ({len(orders)} values)", len(rdp))
         bounds.renyi.validate_orders(orders, name="--orders")
@@ -119,21 +122,29 @@ def _given_certificates(epsilon, delta, mu, orders, rdp, certificate_file) -> li
     if certificate_file is not None:
         given.append(read_certificate(certificate_file))
     if not given:
-        raise _validate.fail(
-            "certificate", "given as --epsilon with --delta, --mu, --orders with --rdp, or --certificate FILE", None
+        raise _validate.InvalidArgumentError(
+            "a certificate is missing: give --epsilon with --delta, --mu, --orders with --rdp, or --certificate FILE"
         )
     return given
 
 
 def read_certificate(path: str) -> bounds.Certificate:
     """Read a certificate from a JSON file: a certificate record, or a record holding one."""
-    text = Path(path).read_text()
+    file = Path(path)
+    if not file.is_file():
+        raise _validate.fail("--certificate", "a path to an existing JSON file", path)
+    try:
+        text = file.read_text()
+    except (OSError, UnicodeDecodeError) as error:
+        raise _validate.fail("--certificate", "a readable JSON text file", f"{path} ({error})") from None
     try:
         record = json.loads(text)
     except json.JSONDecodeError as error:
         raise _validate.fail("--certificate", "a JSON file", f"{path} ({error.msg} at line {error.lineno})") from None
     if isinstance(record, dict) and "notion" not in record and isinstance(record.get("certificate"), dict):
         record = record["certificate"]
+    elif isinstance(record, dict) and "certificate" in record and record["certificate"] is None:
+        raise _validate.fail("--certificate", "a record holding a certificate (this one has none: uncertified)", path)
     if not isinstance(record, dict) or "notion" not in record or "provenance" not in record:
         raise _validate.fail("--certificate", "a JSON certificate record with 'notion' and 'provenance'", path)
     try:
@@ -217,7 +228,10 @@ def write_plot(path: str, record: dict) -> None:
         if isinstance(certificate, bounds.BestOfCertificate):
             label += " (" + ", ".join(member.notion for member in certificate.members) + ")"
         left.plot(grid, np.atleast_1d(certificate.transfer(grid)), alpha=0.6, label=label)
-    left.plot(grid, np.atleast_1d(best.transfer(grid)), color="black", linewidth=2, label="bound (least)")
+    # Drawn wide and below the others (zorder 1), so that every certificate's curve stays visible.
+    left.plot(
+        grid, np.atleast_1d(best.transfer(grid)), color="black", linewidth=4, alpha=0.3, label="bound (least)", zorder=1
+    )
     left.plot(grid, grid, color="grey", linestyle=":", label="no change (h(p) = p)")
     left.set_xlabel("p = P(reference depth <= r)")
     left.set_ylabel("bound on P(unlearned depth <= r)")
@@ -232,11 +246,27 @@ def write_plot(path: str, record: dict) -> None:
     right.set_title("Depth quantiles: P(unlearned depth < Q_r(level)) <= beta")
     right.legend(fontsize=8)
     figure.tight_layout()
-    figure.savefig(path, dpi=120)
+    try:
+        figure.savefig(path, dpi=120)
+    except OSError as error:
+        raise _validate.fail("--plot", "a writable file path", f"{path} ({error.strerror})") from None
     pyplot.close(figure)
 
 
+def check_plot_path(path: str) -> None:
+    """Validate --plot before any work: a .png file in an existing folder."""
+    file = Path(path)
+    if file.suffix.lower() != ".png":
+        raise _validate.fail("--plot", "a file name ending in .png", path)
+    if not file.resolve().parent.is_dir():
+        raise _validate.fail("--plot", "a path in an existing folder", path)
+    if file.exists() and not file.is_file():
+        raise _validate.fail("--plot", "a file path (not a folder)", path)
+
+
 def handle(args: argparse.Namespace) -> int:
+    if args.plot:
+        check_plot_path(args.plot)
     record = compute(
         epsilon=args.epsilon,
         delta=args.delta,
@@ -251,6 +281,7 @@ def handle(args: argparse.Namespace) -> int:
     if args.plot:
         write_plot(args.plot, record)
         record["plot"] = str(args.plot)
+
     if args.json:
         print(dumps(record))
         return 0
@@ -258,13 +289,23 @@ def handle(args: argparse.Namespace) -> int:
     print()
     for message in record["warnings"]:
         print(f"warning: {message}")
-    print("Theorem 1 (depth transfer): P(unlearned depth <= r) <= h(P(reference depth <= r))")
-    rows = [(row["p"], row["bound"]) for row in record["transfer"]]
+    if len(record["certificates"]) > 1:
+        print(
+            f"The bounds below are the least over {len(record['certificates'])} sound certificates for this input "
+            "(the one above and tighter compositions or conversions of it); the JSON lists them all."
+        )
+    print("Theorem 1 (depth transfer): P(unlearned depth <= r) <= h(P(reference depth <= r)), rounded up")
+    rows = [(format_exact(row["p"]), format_up(row["bound"])) for row in record["transfer"]]
     print(table(["P(reference depth <= r)", "bound on P(unlearned depth <= r)"], rows))
     print()
-    print("Quantile form: with probability >= 1 - beta, unlearned depth >= reference quantile at level p")
+    print(
+        "Quantile form: with probability >= 1 - beta, unlearned depth >= reference quantile at level p (rounded down)"
+    )
     rows = [
-        (row["beta"], row["reference_quantile_level"] if row["reference_quantile_level"] >= 0 else "none")
+        (
+            format_exact(row["beta"]),
+            format_down(row["reference_quantile_level"]) if row["reference_quantile_level"] >= 0 else "none",
+        )
         for row in record["quantiles"]
     ]
     print(table(["beta", "reference quantile level p"], rows))

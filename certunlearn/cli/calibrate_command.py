@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from .. import _validate, bounds
+from .._formatting import format_exact, format_up
 from ._output import dumps
 
 _REFERENCES = {
@@ -61,8 +62,12 @@ def handle(args: argparse.Namespace) -> int:
     if args.json:
         print(dumps(record))
         return 0
-    print(f"sigma = {record['sigma']:.8g}  (noise multiplier {record['noise_multiplier']:.8g})")
-    print(f"for (epsilon={record['epsilon']:g}, delta={record['delta']:g}) at l2 sensitivity {record['sensitivity']:g}")
+    sigma, multiplier = format_up(record["sigma"], 8), format_up(record["noise_multiplier"], 8)
+    print(f"sigma = {sigma}  (noise multiplier {multiplier}; rounded up)")
+    print(
+        f"for (epsilon={format_exact(record['epsilon'])}, delta={format_exact(record['delta'])}) "
+        f"at l2 sensitivity {format_exact(record['sensitivity'])}"
+    )
     print(f"rule: {_REFERENCES[record['method']]}")
-    print(f"exact delta at this sigma: {record['achieved_delta']:.6g} (<= {record['delta']:g})")
+    print(f"exact delta at this sigma: {format_up(record['achieved_delta'])} (<= {format_exact(record['delta'])})")
     return 0

@@ -38,7 +38,8 @@ def add_parser(subparsers) -> None:
     )
     output = parser.add_mutually_exclusive_group()
     output.add_argument(
-        "--json", action="store_true",
+        "--json",
+        action="store_true",
         help='print a JSON list of {"name", "guarantee", "summary", "assumptions", "cost", "model"}',
     )
     output.add_argument("--markdown", action="store_true", help="print the taxonomy page (the text of docs/methods.md)")

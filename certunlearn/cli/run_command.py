@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import ast
 import contextlib
+import sys
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -168,6 +170,24 @@ def _flag_names():
         raise
 
 
+def _warn_if_powerless(method, args: argparse.Namespace) -> None:
+    """Warn before a certified audit whose seed count cannot detect any violation."""
+    from ..bounds import EpsilonDeltaCertificate
+    from ..verifier.depth_audit import minimum_seeds_to_detect
+
+    if method.guarantee != "certified":
+        return
+    target = EpsilonDeltaCertificate(epsilon=args.epsilon, delta=args.delta)
+    needed = minimum_seeds_to_detect([target], args.grid_size, alpha=args.alpha)
+    if needed is None or args.seeds < needed:
+        advice = f"use --seeds {needed} or more" if needed else "no practical number of seeds suffices at this epsilon"
+        print(
+            f"certunlearn run: warning: with --seeds {args.seeds} no violation of (epsilon={args.epsilon:g}, "
+            f"delta={args.delta:g}) can be detected, so a pass carries no evidence; {advice}",
+            file=sys.stderr,
+        )
+
+
 def handle(args: argparse.Namespace) -> int:
     from ..verifier import AuditSettings, render_text, result_record, run_audit, write_report
 
@@ -183,7 +203,11 @@ def handle(args: argparse.Namespace) -> int:
         request = _request(dataset, args)
         if args.requests > len(request):
             raise _validate.fail("--requests", f"at most the forget set's size ({len(request)})", args.requests)
-    method = registry.build(args.method, epsilon=args.epsilon, delta=args.delta, **_parse_params(args.param))
+    try:
+        method = registry.build(args.method, epsilon=args.epsilon, delta=args.delta, **_parse_params(args.param))
+    except _validate.InvalidArgumentError as error:
+        message = str(error)
+        raise _validate.InvalidArgumentError(message if message.startswith("--") else f"--param {message}") from None
     settings = AuditSettings(
         seeds=args.seeds,
         seed=args.seed,
@@ -196,15 +220,19 @@ def handle(args: argparse.Namespace) -> int:
         uncertified_delta=args.delta,
         workers=args.workers,
     )
+    _warn_if_powerless(method, args)
     result = run_audit(dataset, method, request, settings, progress=not args.no_progress)
     record = result_record(result)
     if args.out is not None:
+        replaced = Path(args.out).is_dir() and any(Path(args.out).iterdir())
         folder = write_report(result, record, args.out)
         record["report_folder"] = str(folder)
+        record["replaced_previous_report"] = replaced
     if args.json:
         print(dumps(record))
     else:
         print(render_text(record))
         if args.out is not None:
-            print(f"report written to {record['report_folder']}")
+            replaced = " (replacing the previous report there)" if record["replaced_previous_report"] else ""
+            print(f"report written to {record['report_folder']}{replaced}")
     return 0

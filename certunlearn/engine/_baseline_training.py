@@ -74,8 +74,9 @@ class TrainingRecipe:
     def to_dict(self) -> dict[str, Any]:
         return {item.name: getattr(self, item.name) for item in fields(self)}
 
-    def train(self, module: nn.Module, X: np.ndarray, y: np.ndarray, *, rng: np.random.Generator,
-              epochs: int | None = None) -> nn.Module:
+    def train(
+        self, module: nn.Module, X: np.ndarray, y: np.ndarray, *, rng: np.random.Generator, epochs: int | None = None
+    ) -> nn.Module:
         """Train `module` in place on (X, y), drawing the batch order from `rng`, and return it.
 
         `epochs` overrides the recipe's number of passes, because SISA trains each slice

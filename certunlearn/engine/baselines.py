@@ -278,13 +278,23 @@ class FineTune(UncertifiedBaseline):
         )
 
     def knobs(self) -> dict[str, Any]:
-        return {"epochs": self.epochs, "learning_rate": self.learning_rate, "momentum": self.momentum,
-                "batch_size": self.batch_size}
+        return {
+            "epochs": self.epochs,
+            "learning_rate": self.learning_rate,
+            "momentum": self.momentum,
+            "batch_size": self.batch_size,
+        }
 
     def _update(self, module, teacher, split, rng):
         train_classifier(
-            module, split.X_retain.numpy(), split.y_retain.numpy(), rng=rng, epochs=self.epochs,
-            learning_rate=self.learning_rate, batch_size=self.batch_size, momentum=self.momentum,
+            module,
+            split.X_retain.numpy(),
+            split.y_retain.numpy(),
+            rng=rng,
+            epochs=self.epochs,
+            learning_rate=self.learning_rate,
+            batch_size=self.batch_size,
+            momentum=self.momentum,
         )
         module.train()
         return {"steps": self.epochs * math.ceil(len(split.y_retain) / self.batch_size)}
@@ -331,8 +341,13 @@ class GradientAscent(UncertifiedBaseline):
         self.stop_forget_accuracy = _check_stop(stop_forget_accuracy)
 
     def knobs(self) -> dict[str, Any]:
-        return {"epochs": self.epochs, "learning_rate": self.learning_rate, "momentum": self.momentum,
-                "batch_size": self.batch_size, "stop_forget_accuracy": self.stop_forget_accuracy}
+        return {
+            "epochs": self.epochs,
+            "learning_rate": self.learning_rate,
+            "momentum": self.momentum,
+            "batch_size": self.batch_size,
+            "stop_forget_accuracy": self.stop_forget_accuracy,
+        }
 
     def _update(self, module, teacher, split, rng):
         optimizer = _sgd(module, self.learning_rate, self.momentum)
@@ -406,9 +421,15 @@ class NegGradPlus(UncertifiedBaseline):
         self.stop_forget_accuracy = _check_stop(stop_forget_accuracy)
 
     def knobs(self) -> dict[str, Any]:
-        return {"beta": self.beta, "epochs": self.epochs, "learning_rate": self.learning_rate,
-                "momentum": self.momentum, "batch_size": self.batch_size,
-                "forget_batch_size": self.forget_batch_size, "stop_forget_accuracy": self.stop_forget_accuracy}
+        return {
+            "beta": self.beta,
+            "epochs": self.epochs,
+            "learning_rate": self.learning_rate,
+            "momentum": self.momentum,
+            "batch_size": self.batch_size,
+            "forget_batch_size": self.forget_batch_size,
+            "stop_forget_accuracy": self.stop_forget_accuracy,
+        }
 
     def _update(self, module, teacher, split, rng):
         optimizer = _sgd(module, self.learning_rate, self.momentum)
@@ -462,15 +483,20 @@ class RandomLabels(UncertifiedBaseline):
         )
 
     def knobs(self) -> dict[str, Any]:
-        return {"epochs": self.epochs, "learning_rate": self.learning_rate, "momentum": self.momentum,
-                "batch_size": self.batch_size}
+        return {
+            "epochs": self.epochs,
+            "learning_rate": self.learning_rate,
+            "momentum": self.momentum,
+            "batch_size": self.batch_size,
+        }
 
     def _update(self, module, teacher, split, rng):
         return _train_relabelled(self, module, split, rng, mask=None)
 
 
-def _train_relabelled(method, module: nn.Module, split: _Split, rng: np.random.Generator,
-                      mask: list[torch.Tensor] | None) -> dict[str, Any]:
+def _train_relabelled(
+    method, module: nn.Module, split: _Split, rng: np.random.Generator, mask: list[torch.Tensor] | None
+) -> dict[str, Any]:
     """Train on ``D_r ∪ D_f`` with random labels on ``D_f``; with `mask`, update only the masked weights."""
     X = torch.cat([split.X_retain, split.X_forget])
     y = torch.cat([split.y_retain, _other_labels(split.y_forget, split.n_classes, rng)])
@@ -524,8 +550,13 @@ class SalUn(UncertifiedBaseline):
         )
 
     def knobs(self) -> dict[str, Any]:
-        return {"mask_fraction": self.mask_fraction, "epochs": self.epochs, "learning_rate": self.learning_rate,
-                "momentum": self.momentum, "batch_size": self.batch_size}
+        return {
+            "mask_fraction": self.mask_fraction,
+            "epochs": self.epochs,
+            "learning_rate": self.learning_rate,
+            "momentum": self.momentum,
+            "batch_size": self.batch_size,
+        }
 
     def saliency_mask(self, module: nn.Module, X_forget: torch.Tensor, y_forget: torch.Tensor) -> list[torch.Tensor]:
         """Return 0/1 masks, shaped like the parameters, marking the top `mask_fraction` by ``|∇ CE(D_f)|``."""
@@ -579,8 +610,13 @@ class L1Sparse(UncertifiedBaseline):
         )
 
     def knobs(self) -> dict[str, Any]:
-        return {"l1_strength": self.l1_strength, "epochs": self.epochs, "learning_rate": self.learning_rate,
-                "momentum": self.momentum, "batch_size": self.batch_size}
+        return {
+            "l1_strength": self.l1_strength,
+            "epochs": self.epochs,
+            "learning_rate": self.learning_rate,
+            "momentum": self.momentum,
+            "batch_size": self.batch_size,
+        }
 
     def _update(self, module, teacher, split, rng):
         optimizer = _sgd(module, self.learning_rate, self.momentum)
@@ -654,10 +690,17 @@ class Scrub(UncertifiedBaseline):
         self.forget_batch_size = _validate.integer_at_least("forget_batch_size", forget_batch_size, 1)
 
     def knobs(self) -> dict[str, Any]:
-        return {"epochs": self.epochs, "max_epochs": self.max_epochs, "temperature": self.temperature,
-                "retain_ce_weight": self.retain_ce_weight, "retain_kl_weight": self.retain_kl_weight,
-                "learning_rate": self.learning_rate, "momentum": self.momentum, "batch_size": self.batch_size,
-                "forget_batch_size": self.forget_batch_size}
+        return {
+            "epochs": self.epochs,
+            "max_epochs": self.max_epochs,
+            "temperature": self.temperature,
+            "retain_ce_weight": self.retain_ce_weight,
+            "retain_kl_weight": self.retain_kl_weight,
+            "learning_rate": self.learning_rate,
+            "momentum": self.momentum,
+            "batch_size": self.batch_size,
+            "forget_batch_size": self.forget_batch_size,
+        }
 
     def _update(self, module, teacher, split, rng):
         teacher.eval()
@@ -701,20 +744,41 @@ def _builder(cls: type[UncertifiedBaseline]):
 
 
 _ENTRIES = (
-    (FineTune, "fine-tuning on the retain set only (catastrophic forgetting)",
-     "stores the model and the training set; E epochs over D_r per request"),
-    (GradientAscent, "gradient ascent on the forget set's cross-entropy (NegGrad), stopped at a forget accuracy",
-     "stores the model and the training set; at most E epochs over D_f per request"),
-    (NegGradPlus, "descent on beta CE(D_r) - (1 - beta) CE(D_f) (Kurmanji et al. 2023), stopped at a forget accuracy",
-     "stores the model and the training set; at most E epochs over D_r, each step with a D_f batch"),
-    (RandomLabels, "training on D_r and on D_f relabelled with random other classes",
-     "stores the model and the training set; E epochs over D_r and D_f per request"),
-    (L1Sparse, "fine-tuning on D_r with a linearly decaying l1 penalty (Jia et al. 2023)",
-     "stores the model and the training set; E epochs over D_r per request"),
-    (Scrub, "teacher-student distillation, max on D_f and min on D_r (Kurmanji et al. 2023)",
-     "stores the model and the training set; E epochs over D_r and up to E over D_f, two forward passes each"),
-    (SalUn, "random labels restricted to the weights most salient to D_f (Fan et al. 2024)",
-     "stores the model and the training set; one gradient over D_f, then E epochs over D_r and D_f"),
+    (
+        FineTune,
+        "fine-tuning on the retain set only (catastrophic forgetting)",
+        "stores the model and the training set; E epochs over D_r per request",
+    ),
+    (
+        GradientAscent,
+        "gradient ascent on the forget set's cross-entropy (NegGrad), stopped at a forget accuracy",
+        "stores the model and the training set; at most E epochs over D_f per request",
+    ),
+    (
+        NegGradPlus,
+        "descent on beta CE(D_r) - (1 - beta) CE(D_f) (Kurmanji et al. 2023), stopped at a forget accuracy",
+        "stores the model and the training set; at most E epochs over D_r, each step with a D_f batch",
+    ),
+    (
+        RandomLabels,
+        "training on D_r and on D_f relabelled with random other classes",
+        "stores the model and the training set; E epochs over D_r and D_f per request",
+    ),
+    (
+        L1Sparse,
+        "fine-tuning on D_r with a linearly decaying l1 penalty (Jia et al. 2023)",
+        "stores the model and the training set; E epochs over D_r per request",
+    ),
+    (
+        Scrub,
+        "teacher-student distillation, max on D_f and min on D_r (Kurmanji et al. 2023)",
+        "stores the model and the training set; E epochs over D_r and up to E over D_f, two forward passes each",
+    ),
+    (
+        SalUn,
+        "random labels restricted to the weights most salient to D_f (Fan et al. 2024)",
+        "stores the model and the training set; one gradient over D_f, then E epochs over D_r and D_f",
+    ),
 )
 
 for _cls, _summary, _cost in _ENTRIES:

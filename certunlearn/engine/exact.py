@@ -153,8 +153,7 @@ class Retrain(Unlearner):
                 value=f"exact minimiser of L2-regularised logistic regression (lambda = {self.regularization:g}), "
                 "as the reference computes it",
                 checked=True,
-                detail="by construction: the minimisation is deterministic, so released and reference models "
-                "are equal",
+                detail="by construction: the minimisation is deterministic, so released and reference models are equal",
             )
         else:
             procedure = Assumption(

@@ -204,7 +204,6 @@ class CertifiedNewtonRemoval(Unlearner):
             retrained = False
         else:
             new_state = self._train(state.X, state.targets, remaining, state.n_classes, rng)
-            new_state = replace(new_state, requests=1)
             retrained = True
         details.update(
             retrained=retrained,
@@ -309,7 +308,23 @@ class CertifiedNewtonRemoval(Unlearner):
                 detail="held only in the method's state",
             ),
         )
-        notes = ["retrained from scratch because the residual budget was spent"] if retrained else []
+        if retrained:
+            # The release is a fresh draw from the reference mechanism itself: the same
+            # training on the retained rows with a new b, so the two laws are equal.
+            return EpsilonDeltaCertificate(
+                epsilon=0.0,
+                delta=0.0,
+                provenance=Provenance(
+                    algorithm="newton (Guo et al. 2020): retrained from scratch because the residual budget was spent",
+                    basis="worst-case",
+                    bound_name="",
+                    bound=None,
+                    requests=1,
+                    assumptions=assumptions[-1:],
+                    parameters=(("sigma", self.sigma), ("regularization", self.regularization)),
+                    notes=("exact: the released model has the law of retraining, the reference mechanism",),
+                ),
+            )
         return EpsilonDeltaCertificate(
             epsilon=self.epsilon,
             delta=self.delta,
@@ -326,7 +341,6 @@ class CertifiedNewtonRemoval(Unlearner):
                     ("residual_budget", self.budget),
                     ("gamma", LOGISTIC_HESSIAN_LIPSCHITZ),
                 ),
-                notes=tuple(notes),
             ),
         )
 
@@ -334,9 +348,9 @@ class CertifiedNewtonRemoval(Unlearner):
 def _spectral_norm_upper(gram: torch.Tensor) -> float:
     """Upper bound on ``||X||_2 = sqrt(λ_max(XᵀX))`` from an exact symmetric eigensolver.
 
-    Power iteration approaches the norm from below and may under-estimate it; the
+    Power iteration approaches the norm from below and may under-estimate it. The
     dense solver is accurate to about ``d · ulp · ||XᵀX||``, and the padding of
-    ``1e-10 · trace(XᵀX) ≥ 1e-10 λ_max`` covers that and the downdate's rounding.
+    ``1e-10 · trace(XᵀX) ≥ 1e-10 λ_max`` covers that and the rounding of ``XᵀX``.
     """
     largest = torch.linalg.eigvalsh(gram)[-1].item()
     trace = torch.trace(gram).item()

@@ -41,6 +41,9 @@ class DepthAudit:
     detectable_epsilon_ceiling: float | None = None
     guarantee_beta: float = 0.05
     guaranteed_depth: float | None = None
+    detectable: bool | None = None
+    minimum_seeds_to_detect: int | None = None
+    minimum_seeds_for_guarantee: int | None = None
 
     @property
     def violated(self) -> bool:
@@ -122,6 +125,7 @@ def audit_depths(
         delta = max(deltas)
         epsilon_lb = _epsilon_lower_bound(unlearned, reference, delta)
         ceiling = _detectable_ceiling(unlearned, reference, delta)
+    detectable = violation_detectable(certificates, unlearned.n, reference.n, radii.size, alpha=alpha)
 
     return DepthAudit(
         radii=radii,
@@ -135,18 +139,96 @@ def audit_depths(
         detectable_epsilon_ceiling=ceiling,
         guarantee_beta=beta,
         guaranteed_depth=_guaranteed_depth(radii, bound_u, beta),
+        detectable=detectable,
+        minimum_seeds_to_detect=None if detectable else minimum_seeds_to_detect(certificates, radii.size, alpha=alpha),
+        minimum_seeds_for_guarantee=minimum_seeds_for_guarantee(certificates, radii.size, alpha=alpha, beta=beta),
     )
 
 
+def extreme_bands(n_full: int, n_empty: int, grid_size: int, *, alpha: float) -> tuple[float, float]:
+    """Return the most separated bands N seeds can produce on a grid of `grid_size` radii.
+
+    That is the lower band at a radius below which all ``n_full`` samples lie, and the
+    upper band at a radius below which none of ``n_empty`` samples lie, each band at
+    level ``α/2`` as in :func:`audit_depths` (the band width depends on the grid size
+    through the Bonferroni correction).
+    """
+    radii = np.linspace(0.0, 1.0, grid_size)
+    full = empirical_cdf_band(np.zeros(n_full), radii, alpha=alpha / 2)
+    empty = empirical_cdf_band(np.full(n_empty, np.inf), radii, alpha=alpha / 2)
+    return float(full.lower[0]), float(empty.upper[0])
+
+
+def violation_detectable(
+    certificates: Sequence[Certificate], n_unlearned: int, n_reference: int, grid_size: int, *, alpha: float
+) -> bool:
+    """Return whether these sample sizes can show any violation of the certificates at all.
+
+    Even perfectly separated depth samples (every model of one group at depth 0, none
+    of the other) are flagged only if the separated bands cross the bound
+    ``L_full > h(U_empty)``; below that number of seeds every audit passes.
+    """
+    if not certificates:
+        return False
+    transfer = weakest_transfer(certificates)
+    lower, upper = extreme_bands(n_unlearned, n_reference, grid_size, alpha=alpha)
+    lower_r, upper_u = extreme_bands(n_reference, n_unlearned, grid_size, alpha=alpha)
+    return bool(lower > transfer(upper)[0] or lower_r > transfer(upper_u)[0])
+
+
+def minimum_seeds_to_detect(
+    certificates: Sequence[Certificate], grid_size: int, *, alpha: float, limit: int = 100_000
+) -> int | None:
+    """Return the least number of seeds (per group) at which a violation can be detected.
+
+    ``None`` when no number up to `limit` suffices (for example ε of 4 or more).
+    """
+    if not certificates or not violation_detectable(certificates, limit, limit, grid_size, alpha=alpha):
+        return None
+    low, high = 1, limit
+    while low < high:
+        middle = (low + high) // 2
+        if violation_detectable(certificates, middle, middle, grid_size, alpha=alpha):
+            high = middle
+        else:
+            low = middle + 1
+    return low
+
+
+def minimum_seeds_for_guarantee(
+    certificates: Sequence[Certificate], grid_size: int, *, alpha: float, beta: float, limit: int = 1_000_000
+) -> int | None:
+    """Return the least number of reference seeds that can give a non-trivial guaranteed depth.
+
+    In the best case no reference model is recovered at the smallest positive radius, and
+    the guarantee is non-trivial when ``h(U_empty) ≤ β`` there. ``None`` beyond `limit`.
+    """
+    if not certificates:
+        return None
+    transfer = weakest_transfer(certificates)
+
+    def enough(n: int) -> bool:
+        _, upper = extreme_bands(1, n, grid_size, alpha=alpha)
+        return bool(transfer(upper)[0] <= beta)
+
+    if not enough(limit):
+        return None
+    low, high = 1, limit
+    while low < high:
+        middle = (low + high) // 2
+        if enough(middle):
+            high = middle
+        else:
+            low = middle + 1
+    return low
+
+
 def _detectable_ceiling(unlearned: CdfBand, reference: CdfBand, delta: float) -> float:
-    """The largest ε_lb these sample sizes can show: all of one side at a radius, none of the other."""
-    extreme = np.array([0.0])
-    full = empirical_cdf_band(np.zeros(unlearned.n), extreme, alpha=unlearned.alpha)
-    empty = empirical_cdf_band(np.ones(reference.n), extreme, alpha=reference.alpha)
-    numerator = float(full.lower[0]) - delta
-    if numerator <= 0:
-        return 0.0
-    return max(0.0, math.log(numerator / float(empty.upper[0])))
+    """The largest ε_lb these sample sizes can show: all of one group at a radius, none of the other."""
+    radii = unlearned.radii
+    full = empirical_cdf_band(np.zeros(unlearned.n), radii, alpha=unlearned.alpha)
+    empty = empirical_cdf_band(np.full(reference.n, np.inf), radii, alpha=reference.alpha)
+    return _epsilon_lower_bound(full, empty, delta)
 
 
 def _guaranteed_depth(radii: np.ndarray, bound_u: np.ndarray, beta: float) -> float:

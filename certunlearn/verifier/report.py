@@ -55,10 +55,15 @@ def result_record(result: AuditResult) -> dict[str, Any]:
         "violations": audit.violations,
         "epsilon_lower_bound": audit.epsilon_lower_bound,
         "detectable_epsilon_ceiling": audit.detectable_epsilon_ceiling,
+        "detectable": audit.detectable,
+        "minimum_seeds_to_detect": audit.minimum_seeds_to_detect,
+        "power": _power_statement(audit, len(runs)),
         "guaranteed_depth": {
             "beta": beta,
             "radius": audit.guaranteed_depth,
             "unlearned_empirical_quantile": float(np.quantile(unlearned_depths, beta, method="inverted_cdf")),
+            "trivial": audit.guaranteed_depth is not None and audit.guaranteed_depth <= result.probe.radii[0],
+            "minimum_seeds": audit.minimum_seeds_for_guarantee,
             "statement": f"with confidence 1 - alpha, P(unlearned depth < radius) <= {beta:g} (Theorem 1, grid form)",
         },
         "tau": result.tau,
@@ -128,6 +133,19 @@ def result_record(result: AuditResult) -> dict[str, Any]:
     }
 
 
+def _power_statement(audit, seeds: int) -> str | None:
+    if audit.detectable is None:
+        return None
+    if audit.detectable:
+        return f"{seeds} seeds can detect a violation of this certificate"
+    needed = audit.minimum_seeds_to_detect
+    more = f"at least {needed} seeds are needed" if needed else "no number of seeds up to 100,000 suffices"
+    return (
+        f"with {seeds} seeds no violation of this certificate is detectable: even perfectly separated depths "
+        f"would pass; {more} at this alpha and grid"
+    )
+
+
 def _quantiles(depths: np.ndarray) -> dict[str, float]:
     return {
         f"{level:g}": float(np.quantile(depths, level, method="inverted_cdf"))
@@ -174,10 +192,17 @@ def render_text(record: dict[str, Any]) -> str:
             "with these seeds)"
         )
     guaranteed = audit["guaranteed_depth"]
-    if record["certificate"] is not None:
+    if record["certificate"] is not None and not guaranteed["trivial"]:
         lines.append(
             f"guaranteed depth: P(unlearned depth < {guaranteed['radius']:.4g}) <= {guaranteed['beta']:g}; "
             f"observed {guaranteed['beta']:g}-quantile {guaranteed['unlearned_empirical_quantile']:.4g}"
+        )
+    elif record["certificate"] is not None:
+        needed = guaranteed["minimum_seeds"]
+        lines.append(
+            f"guaranteed depth: none beyond the trivial at {config['seeds']} seeds (the reference band is too wide; "
+            + (f"at least {needed} seeds are needed" if needed else "no practical number of seeds suffices")
+            + ")"
         )
     lines.append(
         f"timing (median): train {timing['train_s']:.4g} s, unlearn {timing['unlearn_s']:.4g} s, retrain "
@@ -205,6 +230,8 @@ def render_text(record: dict[str, Any]) -> str:
             "uncertified": "the method issues no certificate to check",
         }[record["verdict"]]
         lines.append(f"verdict: {record['verdict']} ({explanation})")
+        if record["verdict"] == "pass" and audit["detectable"] is False:
+            lines.append(f"WARNING: {audit['power']}; this pass carries no evidence")
     return "\n".join(lines)
 
 
@@ -265,7 +292,7 @@ def plot_depth_cdfs(record: dict[str, Any], path: Path) -> None:
             step="post",
             color=colour,
             alpha=0.15,
-            label=f"{name} band ({1 - audit['alpha'] / 2:g})",
+            label=f"{name} band (both bands hold together at {1 - audit['alpha']:g})",
         )
     if audit["bound_on_unlearned_cdf"] is not None:
         axis.step(
@@ -323,6 +350,13 @@ def check_output_folder(out: str | os.PathLike) -> Path:
         ancestor = ancestor.parent
     if not ancestor.is_dir():
         raise _validate.fail("--out", "a path whose existing ancestors are folders", str(path))
+    # Try the writer's first step now, so that an unwritable location fails before a
+    # long audit rather than after it.
+    try:
+        probe = tempfile.mkdtemp(prefix=".certunlearn-write-check-", dir=ancestor)
+    except OSError as error:
+        raise _validate.fail("--out", "a location where folders can be created", f"{path} ({error.strerror})") from None
+    os.rmdir(probe)
     return path
 
 
@@ -341,6 +375,10 @@ def write_report(result: AuditResult, record: dict[str, Any], out: str | os.Path
             name: [run[f"{name}_score"] for run in result.runs] for name in ("original", "unlearned", "reference")
         }
         plot_scores(record, staging / "scores.png", scores)
+        # mkdtemp creates the folder private (mode 0700); give it the usual mode.
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(staging, 0o777 & ~umask)
         if target.exists():
             shutil.rmtree(target)
         os.replace(staging, target)

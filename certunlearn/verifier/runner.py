@@ -269,20 +269,24 @@ def run_audit(
             progress,
             "calibrating",
         )
-        original_mean = float(np.mean([run["original_score"] for run in calibration]))
-        reference_mean = float(np.mean([run["reference_score"] for run in calibration]))
+        original_scores = np.array([run["original_score"] for run in calibration])
+        reference_scores = np.array([run["reference_score"] for run in calibration])
+        original_mean, reference_mean = float(original_scores.mean()), float(reference_scores.mean())
+        separation = _separation(original_scores, reference_scores)
         if settings.tau is not None:
             tau, tau_source = float(settings.tau), "given by the user"
         else:
             tau = 0.5 * (original_mean + reference_mean)
             tau_source = (
                 f"midpoint of the mean scores of original ({original_mean:.4g}) and reference "
-                f"({reference_mean:.4g}) models on {settings.calibration_seeds} calibration seeds"
+                f"({reference_mean:.4g}) models on {settings.calibration_seeds} calibration "
+                + ("seed" if settings.calibration_seeds == 1 else "seeds")
             )
-        if original_mean <= reference_mean:
+        if separation < 1.0:
             notes.append(
-                "the score does not separate models that saw the forget set from models that did not "
-                "(calibration means: original <= reference); depth differences will be small"
+                f"the score separates models that saw the forget set from models that did not only weakly "
+                f"(calibration means {original_mean:.4g} and {reference_mean:.4g}, standardised difference "
+                f"{separation:.2g}): the audit has little power here; class-wise forgetting separates more"
             )
 
         coarse = BallProbe(coarse_radii(), steps=settings.probe_steps)
@@ -335,6 +339,7 @@ def run_audit(
         calibration={
             "original_mean_score": original_mean,
             "reference_mean_score": reference_mean,
+            "standardised_separation": separation,
             "reference_depths_coarse": calibration_depths,
         },
         runs=runs,
@@ -343,6 +348,15 @@ def run_audit(
         total_seconds=time.perf_counter() - started,
         notes=notes,
     )
+
+
+def _separation(original: np.ndarray, reference: np.ndarray) -> float:
+    """Difference of mean scores in units of their pooled standard deviation (0 when both are constant)."""
+    spread = math.sqrt(0.5 * (original.var() + reference.var()))
+    difference = float(original.mean() - reference.mean())
+    if spread == 0.0:
+        return math.copysign(math.inf, difference) if difference else 0.0
+    return difference / spread
 
 
 def _distinct_certificates(runs: list[dict[str, Any]]):
