@@ -101,8 +101,8 @@ def test_bounds_text_output(capsys):
     [
         (["--orders", "1", "2", "--rdp", "0.1", "0.2"], "--orders"),
         (["--orders", "2", "3", "--rdp", "0.1"], "--rdp"),
-        (["--orders", "2"], "--rdp must be given together with --orders"),
-        (["--epsilon", "1"], "--delta must be given together with --epsilon"),
+        (["--orders", "2"], "--rdp is missing: give it together with --orders"),
+        (["--epsilon", "1"], "--delta is missing: give it together with --epsilon"),
         (["--mu", "-1"], "--mu"),
         (["--mu", "1", "--requests", "0"], "--requests"),
         (["--mu", "1", "--p", "1.5"], "--p"),
@@ -173,6 +173,30 @@ def test_account_mechanisms(mechanism, extra, check, capsys):
     record = json.loads(result.stdout)
     assert record["upper_bound"] is True
     assert check(record)
+
+
+def test_account_text_labels_the_bounded_quantity(capsys):
+    given_epsilon = run_in_process(
+        capsys, "account", "--mechanism", "laplace", "--noise-multiplier", "1", "--epsilon", "2"
+    )
+    assert "epsilon (given)" in given_epsilon.stdout
+    assert "delta (upper bound)" in given_epsilon.stdout
+    given_delta = run_in_process(
+        capsys, "account", "--mechanism", "gaussian", "--noise-multiplier", "2", "--delta", "1e-5"
+    )
+    assert "epsilon (upper bound)" in given_delta.stdout
+    assert "delta (given)" in given_delta.stdout
+
+
+def test_bounds_reads_account_output(tmp_path, capsys):
+    accounted = run_in_process(capsys, "account", "--mechanism", "gaussian", "--noise-multiplier", "2", "--json")
+    path = tmp_path / "account.json"
+    path.write_text(accounted.stdout)
+    result = run_in_process(capsys, "bounds", "--certificate", str(path), "--json")
+    assert result.returncode == 0, result.stderr
+    record = json.loads(result.stdout)
+    assert record["certificate"]["notion"] == "gaussian-dp"
+    assert record["certificate"]["mu"] == json.loads(accounted.stdout)["certificate"]["mu"]
 
 
 @pytest.mark.parametrize(

@@ -199,7 +199,8 @@ def test_calibrate_text_rounds_sigma_up():
 def test_run_warns_when_seeds_cannot_detect():
     result = certunlearn("run", "--dataset", "breast_cancer", "--method", "newton", *SMALL_RUN)
     assert result.returncode == 0, result.stderr
-    assert "warning: with --seeds 3 no violation of (epsilon=1, delta=1e-05) can be detected" in result.stderr
+    expected = "warning: with --seeds 3 no violation of the target certificate (epsilon=1, delta=1e-05) can be detected"
+    assert expected in result.stderr
     # SMALL_RUN's 6-radius grid needs fewer seeds than the default 41 radii (29 at ε = 1).
     assert re.search(r"use --seeds \d+ or more", result.stderr)
     assert "this pass carries no evidence" in result.stdout
@@ -217,7 +218,7 @@ def test_run_warns_when_seeds_cannot_detect():
             ["run", "--dataset", "digits", "--method", "newton", "--out", "/proc/forbidden/x"],
             "--out must be a location",
         ),
-        (["bounds", "--epsilon", "1"], "--delta must be given together with --epsilon"),
+        (["bounds", "--epsilon", "1"], "--delta is missing: give it together with --epsilon"),
         (["bounds"], "a certificate is missing"),
         (["bounds", "--certificate", "/no/such.json"], "--certificate must be a path to an existing JSON file"),
         (

@@ -82,6 +82,58 @@ def test_single_class_is_rejected(tmp_path):
         load_dataset(str(path))
 
 
+def test_missing_file_is_named(tmp_path):
+    with pytest.raises(InvalidArgumentError, match=r"file not found"):
+        load_dataset(str(tmp_path / "absent.csv"))
+
+
+@pytest.mark.parametrize("content", [b"a,b,label\n1,2,0\n", np.lib.format.MAGIC_PREFIX + b"not an archive"])
+def test_unreadable_npz_is_rejected(tmp_path, content):
+    path = tmp_path / "broken.npz"
+    path.write_bytes(content)
+    with pytest.raises(InvalidArgumentError, match=r"^dataset must be an \.npz archive written by numpy\.savez"):
+        load_dataset(str(path))
+
+
+def test_npy_file_named_npz_is_rejected(tmp_path):
+    path = tmp_path / "array.npz"
+    with path.open("wb") as handle:
+        np.save(handle, np.zeros((12, 2)))
+    with pytest.raises(InvalidArgumentError, match=r"\.npz archive"):
+        load_dataset(str(path))
+
+
+def test_too_few_rows_rejected(tmp_path):
+    path = tmp_path / "tiny.npz"
+    np.savez(path, X=np.arange(18.0).reshape(9, 2), y=np.arange(9) % 2)
+    with pytest.raises(InvalidArgumentError, match=r"at least 10 rows, got '.*tiny\.npz \(9 rows\)'"):
+        load_dataset(str(path))
+
+
+def test_ten_rows_accepted(tmp_path):
+    path = tmp_path / "ten.npz"
+    np.savez(path, X=np.random.default_rng(0).normal(size=(10, 2)), y=np.arange(10) % 2)
+    dataset = load_dataset(str(path))
+    assert len(dataset.y_train) + len(dataset.y_test) == 10
+    assert len(np.unique(dataset.y_train)) == 2
+
+
+def test_training_split_needs_two_classes(tmp_path):
+    """One row of class 1 among ten: the seeds that put it in the test split are rejected."""
+    path = tmp_path / "rare.npz"
+    np.savez(path, X=np.random.default_rng(0).normal(size=(10, 2)), y=np.array([1] + [0] * 9))
+    rejected = 0
+    for seed in range(20):
+        try:
+            dataset = load_dataset(str(path), seed=seed)
+        except InvalidArgumentError as error:
+            assert "training split contains at least two classes" in str(error)
+            rejected += 1
+        else:
+            assert set(dataset.y_train.tolist()) == {0, 1}
+    assert 0 < rejected < 20
+
+
 def test_class_index_lookup():
     dataset = load_dataset("digits")
     assert dataset.class_index("3") == 3

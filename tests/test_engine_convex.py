@@ -221,6 +221,8 @@ def test_sekhari_class_deletion_beyond_capacity_retrains(digits):
     assert (outcome.certificate.epsilon, outcome.certificate.delta) == (0.0, 0.0)
     assert "retrained" in outcome.certificate.provenance.notes[0]
     assert not outcome.state.remaining[list(request.indices)].any()
+    # The retraining served this request, so the certificate covers it.
+    assert outcome.certificate.provenance.requests == 1
     assert np.array_equal(outcome.state.trained, outcome.state.remaining)
 
 
@@ -362,6 +364,8 @@ def test_d2d_fixed_iterations_too_few_retrains(digits):
     assert outcome.retrained
     assert outcome.details["retrained"] and outcome.details["iterations"] == method.schedule(10).initial_iterations
     assert (outcome.certificate.epsilon, outcome.certificate.delta) == (0.0, 0.0)
+    # The retraining served this request, so the certificate covers it.
+    assert outcome.certificate.provenance.requests == 1
 
 
 def test_d2d_certificate_epsilon_matches_gaussian_shift(digits):
@@ -508,6 +512,8 @@ def test_noisy_retrains_when_steps_would_reach_training(method_class, digits):
     assert (outcome.certificate.epsilon, outcome.certificate.delta) == (0.0, 0.0)
     assert outcome.state.epochs_run == method.epochs
     assert "retrained" in outcome.certificate.provenance.notes[0]
+    # The retraining served this request, so the certificate covers it.
+    assert outcome.certificate.provenance.requests == 1
 
 
 def test_noisy_sgd_sequential_requests_keep_target(digits):

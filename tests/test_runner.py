@@ -70,6 +70,18 @@ def test_uncertified_method_gets_uncertified_verdict(digits):
     assert record["audit"]["bound_on_unlearned_cdf"] is None
 
 
+def test_medians_are_observed_depths(digits):
+    """With an even number of seeds the median is the lower one, as the other quantiles are."""
+    request = DeletionRequest(tuple(range(0, 120, 10)))
+    settings = AuditSettings(seeds=4, calibration_seeds=2, grid_size=5, probe_steps=5, workers=1)
+    record = result_record(run_audit(digits, CertifiedNewtonRemoval(), request, settings, progress=False))
+    depth = record["depth"]
+    for side in ("unlearned", "reference"):
+        observed = sorted(depth[f"{side}_depths"])
+        assert depth[f"{side}_median"] == observed[1]
+        assert depth[f"{side}_median"] == depth[f"{side}_quantiles"]["0.5"]
+
+
 def test_same_seed_reproduces_and_other_seed_differs(digits):
     request = DeletionRequest(tuple(range(0, 130, 10)))
     settings = AuditSettings(seeds=5, calibration_seeds=3, grid_size=9, probe_steps=10, workers=1)

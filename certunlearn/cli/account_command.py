@@ -75,8 +75,8 @@ def account(
         epsilon = _validate.non_negative("--epsilon", epsilon)
     if mechanism == "subsampled-gaussian":
         if sampling_probability is None:
-            raise _validate.fail(
-                "--sampling-probability", "given (in (0, 1]) for --mechanism subsampled-gaussian", None
+            raise _validate.InvalidArgumentError(
+                "--sampling-probability is missing: --mechanism subsampled-gaussian needs it, in (0, 1]"
             )
         q = _validate.in_interval("--sampling-probability", sampling_probability, 0.0, 1.0, low_open=True)
     elif sampling_probability is not None:
@@ -117,15 +117,18 @@ def account(
 
 def _sampling_text(mechanism: str, q: float) -> str:
     if mechanism == "subsampled-gaussian":
-        return f"Poisson sampling: each example joins each step's batch independently with probability {q:g}"
-    return "none: every step uses the full dataset"
+        return f"Poisson, each example joins each step's batch independently with probability {q:g}"
+    return "none, every step uses the full dataset"
 
 
 def _certificate(mechanism: str, z: float, q: float, steps: int) -> bounds.Certificate:
     parameters = (("noise_multiplier", z), ("sampling_probability", q), ("steps", float(steps)))
-    notes = ("neighbouring relation: add or remove one example", _sampling_text(mechanism, q))
+    notes = ("neighbouring relation: add or remove one example", f"sampling: {_sampling_text(mechanism, q)}")
     provenance = bounds.Provenance(
-        algorithm=f"{steps} steps of the {mechanism} mechanism", parameters=parameters, requests=1, notes=notes
+        algorithm=f"{steps} step{'' if steps == 1 else 's'} of the {mechanism} mechanism",
+        parameters=parameters,
+        requests=1,
+        notes=notes,
     )
     if mechanism == "gaussian":
         mu = float(_numerics.pad_up(math.sqrt(steps) / z))
@@ -183,9 +186,15 @@ def handle(args: argparse.Namespace) -> int:
     if args.json:
         print(dumps(record))
         return 0
+    # The quantity the user fixed is exact; the other one is the bound.
+    epsilon_label, delta_label = (
+        ("epsilon (given)", "delta (upper bound)")
+        if args.epsilon is not None
+        else ("epsilon (upper bound)", "delta (given)")
+    )
     rows = [
-        ("epsilon (upper bound)", format_up(record["epsilon"])),
-        ("delta", format_up(record["delta"])),
+        (epsilon_label, format_up(record["epsilon"])),
+        (delta_label, format_up(record["delta"])),
         ("notion", record["notion"]),
         ("noise multiplier", format_exact(record["noise_multiplier"])),
         ("steps", record["steps"]),

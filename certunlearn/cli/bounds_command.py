@@ -96,7 +96,7 @@ def _given_certificates(epsilon, delta, mu, orders, rdp, certificate_file) -> li
     if epsilon is not None or delta is not None:
         if epsilon is None or delta is None:
             present, missing = ("--epsilon", "--delta") if delta is None else ("--delta", "--epsilon")
-            raise _validate.fail(missing, f"given together with {present}", "none")
+            raise _validate.InvalidArgumentError(f"{missing} is missing: give it together with {present}")
         _validate.non_negative("--epsilon", epsilon)
         _validate.in_interval("--delta", delta, 0.0, 1.0, high_open=True)
         given.append(bounds.EpsilonDeltaCertificate(epsilon=epsilon, delta=delta, provenance=provenance))
@@ -106,7 +106,7 @@ def _given_certificates(epsilon, delta, mu, orders, rdp, certificate_file) -> li
     if orders is not None or rdp is not None:
         if orders is None or rdp is None:
             present, missing = ("--orders", "--rdp") if rdp is None else ("--rdp", "--orders")
-            raise _validate.fail(missing, f"given together with {present}", "none")
+            raise _validate.InvalidArgumentError(f"{missing} is missing: give it together with {present}")
         if len(orders) != len(rdp):
             raise _validate.fail("--rdp", f"one value per order ({len(orders)} values)", len(rdp))
         bounds.renyi.validate_orders(orders, name="--orders")
@@ -141,10 +141,15 @@ def read_certificate(path: str) -> bounds.Certificate:
         record = json.loads(text)
     except json.JSONDecodeError as error:
         raise _validate.fail("--certificate", "a JSON file", f"{path} ({error.msg} at line {error.lineno})") from None
-    if isinstance(record, dict) and "notion" not in record and isinstance(record.get("certificate"), dict):
+    # A run report or `account --json` output stores the record under "certificate".
+    if isinstance(record, dict) and "provenance" not in record and isinstance(record.get("certificate"), dict):
         record = record["certificate"]
     elif isinstance(record, dict) and "certificate" in record and record["certificate"] is None:
-        raise _validate.fail("--certificate", "a record holding a certificate (this one has none: uncertified)", path)
+        raise _validate.fail(
+            "--certificate",
+            "a record containing a certificate (this one has none because its method is uncertified)",
+            path,
+        )
     if not isinstance(record, dict) or "notion" not in record or "provenance" not in record:
         raise _validate.fail("--certificate", "a JSON certificate record with 'notion' and 'provenance'", path)
     try:

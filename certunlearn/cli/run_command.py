@@ -182,8 +182,9 @@ def _warn_if_powerless(method, args: argparse.Namespace) -> None:
     if needed is None or args.seeds < needed:
         advice = f"use --seeds {needed} or more" if needed else "no practical number of seeds suffices at this epsilon"
         print(
-            f"certunlearn run: warning: with --seeds {args.seeds} no violation of (epsilon={args.epsilon:g}, "
-            f"delta={args.delta:g}) can be detected, so a pass carries no evidence; {advice}",
+            f"certunlearn run: warning: with --seeds {args.seeds} no violation of the target certificate "
+            f"(epsilon={args.epsilon:g}, delta={args.delta:g}) can be detected, so a pass carries no evidence; "
+            f"{advice}",
             file=sys.stderr,
         )
 

@@ -417,7 +417,8 @@ class NoisyProjectedDescent(Unlearner):
             basis="data-dependent" if self.batches > 1 else "worst-case",
             bound_name="Renyi slope rho of D_alpha <= alpha * rho (both directions)",
             bound=state.rdp_slope,
-            requests=state.requests,
+            # A retraining serves the request that triggered it and restarts the count.
+            requests=1 if retrained else state.requests,
             assumptions=assumptions,
             parameters=(
                 ("sigma", self.sigma),

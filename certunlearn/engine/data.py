@@ -17,6 +17,7 @@ Sources:
 from __future__ import annotations
 
 import csv
+import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,6 +28,9 @@ from .. import _validate
 
 BUNDLED = ("digits", "breast_cancer")
 _LABEL_COLUMN_NAMES = ("label", "y", "target", "class")
+#: Minimum number of rows in a data set. With fewer, a split or a deletion can leave a
+#: training set of one row or one class, and the methods' optimisers fail on it.
+MIN_ROWS = 10
 
 
 @dataclass(frozen=True, eq=False)
@@ -131,15 +135,24 @@ def _read(source: str, label_column: str | None) -> tuple[np.ndarray, np.ndarray
         features, labels = loader(return_X_y=True)
         return np.asarray(features, dtype=float), np.asarray(labels)
     path = Path(source)
-    if path.suffix.lower() not in (".npz", ".csv") or not path.is_file():
+    if path.suffix.lower() not in (".npz", ".csv"):
         raise _validate.fail("dataset", allowed, source)
+    if not path.is_file():
+        raise _validate.fail("dataset", allowed, f"{source} (file not found)")
     if path.suffix.lower() == ".npz":
         return _read_npz(path)
     return _read_csv(path, label_column)
 
 
 def _read_npz(path: Path) -> tuple[np.ndarray, np.ndarray]:
-    with np.load(path, allow_pickle=False) as archive:
+    try:
+        archive = np.load(path, allow_pickle=False)
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile):
+        # NumPy blames pickled data for any file that is not an archive, so name the file instead.
+        archive = None
+    if not isinstance(archive, np.lib.npyio.NpzFile):
+        raise _validate.fail("dataset", "an .npz archive written by numpy.savez, with arrays 'X' and 'y'", str(path))
+    with archive:
         missing = [key for key in ("X", "y") if key not in archive.files]
         if missing:
             raise _validate.fail("dataset", "an .npz file with arrays 'X' and 'y'", f"{path} (missing {missing})")
@@ -197,6 +210,8 @@ def _prepare(name: str, features: np.ndarray, labels: np.ndarray, *, test_fracti
 
     if not np.all(np.isfinite(features)):
         raise _validate.fail("dataset", "features without NaN or infinite values", name)
+    if len(labels) < MIN_ROWS:
+        raise _validate.fail("dataset", f"a data set with at least {MIN_ROWS} rows", f"{name} ({len(labels)} rows)")
     classes, encoded = np.unique(labels, return_inverse=True)
     if len(classes) < 2:
         raise _validate.fail("dataset", "labels with at least two classes", f"{name} ({len(classes)} class)")
@@ -206,6 +221,12 @@ def _prepare(name: str, features: np.ndarray, labels: np.ndarray, *, test_fracti
     train, test = train_test_split(indices, test_size=test_fraction, random_state=seed, stratify=stratify)
     train.sort()
     test.sort()
+    if len(np.unique(encoded[train])) < 2:
+        raise _validate.fail(
+            "dataset",
+            "a data set whose training split contains at least two classes",
+            f"{name} (one class after split)",
+        )
 
     mean = features[train].mean(axis=0)
     scale = features[train].std(axis=0)

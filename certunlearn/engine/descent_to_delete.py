@@ -332,7 +332,8 @@ class DescentToDelete(Unlearner):
                 basis="worst-case",
                 bound_name="distance between the un-noised unlearned and retrained iterates",
                 bound=distance,
-                requests=state.requests,
+                # A retraining serves the request that triggered it and restarts the count.
+                requests=1 if retrained else state.requests,
                 assumptions=assumptions,
                 parameters=(
                     ("sigma", self.sigma),

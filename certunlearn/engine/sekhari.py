@@ -348,7 +348,8 @@ class SekhariNewtonUnlearning(Unlearner):
                 basis="data-dependent",
                 bound_name="distance between the Newton estimate and the minimiser on the retained data",
                 bound=state.distance_bound,
-                requests=state.requests,
+                # A retraining serves the request that triggered it and restarts the count.
+                requests=1 if retrained else state.requests,
                 assumptions=assumptions,
                 parameters=(
                     ("sigma", self.sigma),

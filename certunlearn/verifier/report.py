@@ -85,8 +85,9 @@ def result_record(result: AuditResult) -> dict[str, Any]:
             "radii": list(result.probe.radii),
             "unlearned_cdf": audit.unlearned.cdf,
             "reference_cdf": audit.reference.cdf,
-            "unlearned_median": float(np.median(unlearned_depths)),
-            "reference_median": float(np.median(reference_depths)),
+            # The lower median, like every quantile here, is an observed depth and so a probe radius.
+            "unlearned_median": float(np.quantile(unlearned_depths, 0.5, method="inverted_cdf")),
+            "reference_median": float(np.quantile(reference_depths, 0.5, method="inverted_cdf")),
             "unlearned_quantiles": _quantiles(unlearned_depths),
             "reference_quantiles": _quantiles(reference_depths),
             "unlearned_depths": unlearned_depths,
@@ -137,11 +138,12 @@ def _power_statement(audit, seeds: int) -> str | None:
     if audit.detectable is None:
         return None
     if audit.detectable:
-        return f"{seeds} seeds can detect a violation of this certificate"
+        return f"{seeds} seeds can detect a violation of the certificates these runs issued"
     needed = audit.minimum_seeds_to_detect
     more = f"at least {needed} seeds are needed" if needed else "no number of seeds up to 100,000 suffices"
     return (
-        f"with {seeds} seeds no violation of this certificate is detectable: even perfectly separated depths "
+        f"with {seeds} seeds no violation of the certificates these runs issued is detectable: even perfectly "
+        f"separated depths "
         f"would pass; {more} at this alpha and grid"
     )
 
