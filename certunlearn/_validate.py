@@ -30,7 +30,8 @@ def fail(name: str, allowed: str, value: Any) -> InvalidArgumentError:
 
 
 def _as_float(name: str, value: Any, allowed: str) -> float:
-    if isinstance(value, bool):
+    # float() would accept "1" and True; a number given as text or a flag is a caller's mistake.
+    if isinstance(value, (bool, np.bool_, str, bytes)):
         raise fail(name, allowed, value)
     try:
         number = float(value)
@@ -115,14 +116,17 @@ def array_in_interval(
     high_open: bool = False,
 ) -> np.ndarray:
     """Return `values` as a float array after checking every entry lies in the interval."""
-    array = np.asarray(values, dtype=float)
+    left = "(" if low_open else "["
+    right = ")" if high_open else "]"
+    allowed = f"in {left}{_format_end(low)}, {_format_end(high)}{right}"
+    raw = np.asarray(values)
+    if raw.dtype.kind not in "iuf":
+        raise fail(name, f"{'a number' if raw.ndim == 0 else 'numbers'} {allowed}", values)
+    array = raw.astype(float)
     bad = np.isnan(array)
     bad |= (array <= low) if low_open else (array < low)
     bad |= (array >= high) if high_open else (array > high)
     if np.any(bad):
-        left = "(" if low_open else "["
-        right = ")" if high_open else "]"
-        allowed = f"in {left}{_format_end(low)}, {_format_end(high)}{right}"
         if array.ndim == 0:
             raise fail(name, allowed, float(array))
         raise fail(name, allowed + " in every entry", array[bad])

@@ -102,7 +102,7 @@ def check_conditioning() -> None:
         alpha = mpmath.mpf(order)
         # ∫∫ p(x)^α p(w|x)^α q(x)^{1−α} q(w)^{1−α} with Gaussian conditionals, in closed form by statement 1.
         joint = sum(
-            p ** alpha * q ** (1 - alpha) * mpmath.exp((alpha - 1) * alpha * u * u / 2)
+            p**alpha * q ** (1 - alpha) * mpmath.exp((alpha - 1) * alpha * u * u / 2)
             for p, q, u in zip(p_x, q_x, means, strict=True)
         )
         left = mpmath.log(joint) / (alpha - 1)

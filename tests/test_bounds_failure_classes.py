@@ -14,6 +14,8 @@ import warnings
 import mpmath
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from certunlearn import bounds
 from certunlearn._validate import InvalidArgumentError
@@ -166,6 +168,66 @@ def test_large_epsilon_no_overflow():
     assert np.all(np.isfinite(profile.delta([0.0, 300.0, 699.0, 5000.0])))
 
 
+@pytest.mark.parametrize("epsilon", [700.5, 701.0, 705.0, 750.0, 2000.0, math.inf])
+@pytest.mark.parametrize("delta", [0.0, 1e-5, 0.3])
+def test_epsilon_above_grid_not_clipped(epsilon, delta):
+    """An (ε, δ) pair beyond ε = 700 converts to the pair it implies there, never to (700, δ).
+
+    Exact value: the worst-case pair of an (ε, δ) guarantee has
+    δ(ε′) = δ + (1 − δ)(e^ε − e^ε′)/(1 + e^ε) (Kairouz, Oh and Viswanath 2015), at 60 digits.
+    """
+    certificate = bounds.EpsilonDeltaCertificate(epsilon=epsilon, delta=delta)
+    if math.isinf(epsilon):
+        exact = mpmath.mpf(1)
+    else:
+        with mpmath.workdps(60):
+            e = mpmath.exp(epsilon)
+            exact = delta + (1 - mpmath.mpf(delta)) * (e - mpmath.exp(700)) / (1 + e)
+    for converted in (bounds.to_profile(certificate), bounds.to_tradeoff(certificate)):
+        profile = bounds.to_profile(converted)
+        assert profile.epsilons[-1] <= 700.0
+        assert profile.delta(700.0) >= exact
+        assert profile.delta(700.0) <= 1.0
+    # The certificate states nothing at δ′ < δ(700), so no finite ε may be read there.
+    level = float(exact) / 2 if exact < 1 else 0.5
+    assert bounds.epsilon_for_delta(certificate, delta=level) >= 700.0
+
+
+@given(
+    epsilon=st.one_of(st.floats(min_value=690.0, max_value=760.0), st.floats(min_value=600.0, max_value=5000.0)),
+    delta=st.floats(min_value=0.0, max_value=0.999),
+    # Only ε′ within about 40 of ε separates the two sides in double precision.
+    probe=st.one_of(st.floats(min_value=660.0, max_value=700.0), st.floats(min_value=0.0, max_value=700.0)),
+)
+def test_large_epsilon_profile_sound(epsilon, delta, probe):
+    """δ(ε′) read from a converted (ε, δ) certificate never falls below the worst-case pair's."""
+    certificate = bounds.EpsilonDeltaCertificate(epsilon=epsilon, delta=delta)
+    with mpmath.workdps(60):
+        if probe >= epsilon:
+            exact = mpmath.mpf(delta)
+        else:
+            e = mpmath.exp(epsilon)
+            exact = delta + (1 - mpmath.mpf(delta)) * (e - mpmath.exp(probe)) / (1 + e)
+    assert bounds.to_profile(certificate).delta(probe) >= exact
+    assert bounds.to_profile(bounds.to_tradeoff(certificate)).delta(probe) >= exact
+
+
+@pytest.mark.parametrize("noise_multiplier", [3.0, 7.0, 10.0, 0.3])
+def test_laplace_at_its_pure_epsilon_rounds_up(noise_multiplier):
+    """At ε = fl(1/b), just below the exact 1/b, δ is tiny but positive: never 0.
+
+    Exact value at 60 digits: δ = 1 − exp((ε − 1/b)/2) for the double ε the caller passed.
+    """
+    epsilon = 1.0 / noise_multiplier
+    with mpmath.workdps(60):
+        gap = mpmath.mpf(epsilon) - 1 / mpmath.mpf(noise_multiplier)
+        exact = max(mpmath.mpf(0), 1 - mpmath.exp(gap / 2))
+    assert bounds.laplace_delta(epsilon, noise_multiplier=noise_multiplier) >= exact
+    with mpmath.workdps(60):
+        exact_epsilon = max(mpmath.mpf(0), 1 / mpmath.mpf(noise_multiplier) + 2 * mpmath.log(1 - mpmath.mpf(1e-17)))
+    assert bounds.laplace_epsilon(noise_multiplier=noise_multiplier, delta=1e-17) >= exact_epsilon
+
+
 def test_large_order_binomials_do_not_overflow():
     """Overflow of binomial coefficients at large Rényi orders (NaN silently skipped).
 
@@ -258,3 +320,19 @@ def test_renyi_order_at_most_one_refused(order):
         bounds.rdp_to_epsilon(1e-5, orders=[order], rdp=[0.1])
     with pytest.raises(InvalidArgumentError, match="^orders must be in \\(1, inf\\)"):
         bounds.subsampled_gaussian_rdp([order], noise_multiplier=1.0, sampling_probability=0.1)
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda: bounds.EpsilonDeltaCertificate(epsilon="1", delta=0.0),
+        lambda: bounds.gdp_epsilon(mu="1", delta=1e-5),
+        lambda: bounds.EpsilonDeltaCertificate(epsilon=1.0, delta=0.0).transfer("0.5"),
+        lambda: bounds.EpsilonDeltaCertificate(epsilon=1.0, delta=0.0).transfer(True),
+        lambda: bounds.gaussian_delta(["1"], sigma=1.0),
+    ],
+)
+def test_text_and_flags_are_not_numbers(call):
+    """Strings and booleans are rejected, not converted the way float() would."""
+    with pytest.raises(InvalidArgumentError, match=r"must be (a number |numbers )?in "):
+        call()

@@ -51,6 +51,21 @@ def test_json_round_trip(certificate):
     assert restored == certificate
 
 
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda record: {key: value for key, value in record.items() if key != "delta"}, "missing field 'delta'"),
+        (lambda record: {key: value for key, value in record.items() if key != "provenance"}, "missing field"),
+        (lambda record: {**record, "provenance": 5}, "well-formed epsilon-delta certificate record"),
+        (lambda record: list(record), "a dict from Certificate.to_dict"),
+    ],
+)
+def test_malformed_record_rejected(change, message):
+    record = bounds.EpsilonDeltaCertificate(epsilon=1.0, delta=1e-5, provenance=make_provenance()).to_dict()
+    with pytest.raises(InvalidArgumentError, match=f"^record must be .*{message}"):
+        bounds.certificate_from_dict(change(record))
+
+
 def test_statement_names_guarantee_basis_and_unchecked_assumptions():
     text = bounds.EpsilonDeltaCertificate(epsilon=1.0, delta=1e-5, provenance=make_provenance()).statement()
     assert "P(unlearned in E) <= e^1 * P(retrained in E) + 1e-05" in text

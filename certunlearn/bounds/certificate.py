@@ -261,10 +261,19 @@ def register_notion(cls: type[Certificate]) -> type[Certificate]:
 
 def certificate_from_dict(record: dict[str, Any]) -> Certificate:
     """Rebuild a certificate from :meth:`Certificate.to_dict` output (or its JSON form)."""
+    if not isinstance(record, dict):
+        raise _validate.fail("record", "a dict from Certificate.to_dict", type(record).__name__)
     notion = _validate.one_of("notion", record.get("notion"), _NOTIONS)
     cls = _NOTIONS[notion]
-    provenance = Provenance.from_dict(record["provenance"])
-    return cls.from_record(record, provenance)
+    try:
+        provenance = Provenance.from_dict(record["provenance"])
+        return cls.from_record(record, provenance)
+    except _validate.InvalidArgumentError:
+        raise
+    except KeyError as error:
+        raise _validate.fail("record", f"a complete {notion} certificate record", f"missing field {error}") from None
+    except (TypeError, AttributeError, ValueError) as error:
+        raise _validate.fail("record", f"a well-formed {notion} certificate record", str(error)) from None
 
 
 def _restore_number(value: Any) -> Any:

@@ -216,12 +216,18 @@ def to_renyi_native(certificate: Certificate) -> RenyiCertificate:
     return to_renyi(certificate)
 
 
-def compose_renyi(certificates: Sequence[RenyiCertificate], provenance: Provenance) -> RenyiCertificate:
+def compose_renyi(certificates: Sequence[RenyiCertificate], provenance: Provenance | None = None) -> RenyiCertificate:
     """Add Rényi bounds order by order, on the union of the orders (Mironov 2017).
 
     A certificate that lacks an order contributes the bound read at that order by
     :func:`~certunlearn.bounds.conversions.rdp_at_orders` (``inf`` above its grid).
+    Without `provenance`, the merged provenance of the inputs is used.
     """
+    certificates = list(certificates)
+    if not certificates or not all(isinstance(c, RenyiCertificate) for c in certificates):
+        raise _validate.fail("certificates", "a non-empty sequence of Renyi certificates", certificates)
+    if provenance is None:
+        provenance = _merge_provenance([certificate.provenance for certificate in certificates], "composed")
     orders = np.unique(np.concatenate([np.asarray(c.orders) for c in certificates]))
     total = np.zeros_like(orders)
     for certificate in certificates:
@@ -236,7 +242,9 @@ def compose_renyi(certificates: Sequence[RenyiCertificate], provenance: Provenan
 # -- profile route -------------------------------------------------------------------------------
 
 
-def compose_profiles(certificates: Sequence[Certificate], provenance: Provenance) -> PrivacyProfileCertificate:
+def compose_profiles(
+    certificates: Sequence[Certificate], provenance: Provenance | None = None
+) -> PrivacyProfileCertificate:
     """Compose any certificates as privacy profiles by the basic rule, splitting ε optimally.
 
     For every choice of a valid pair ``(ε_i, δ_i)`` per request the sequence is
@@ -248,8 +256,13 @@ def compose_profiles(certificates: Sequence[Certificate], provenance: Provenance
 
     The δ levels are 8% apart, so the ε read from the result at a given δ can exceed the
     best split by the change of ε over 8% of δ (about 0.3% of ε in the tests). The result
-    is valid in every case.
+    is valid in every case. Without `provenance`, the merged provenance of the inputs is used.
     """
+    certificates = list(certificates)
+    if not certificates or not all(isinstance(c, Certificate) for c in certificates):
+        raise _validate.fail("certificates", "a non-empty sequence of certificates", certificates)
+    if provenance is None:
+        provenance = _merge_provenance([certificate.provenance for certificate in certificates], "composed")
     groups: dict[tuple[str, str], tuple[Certificate, int]] = {}
     for certificate in certificates:
         key = _parameters_key(certificate)

@@ -33,7 +33,7 @@ from .certificate import Certificate, EpsilonDeltaCertificate, GaussianDPCertifi
 from .combine import BestOfCertificate
 from .fdp import TradeOffCertificate
 from .gaussian import gdp_delta, gdp_epsilon
-from .profile import DEFAULT_EPSILONS, MAX_EPSILON, PrivacyProfileCertificate
+from .profile import DEFAULT_EPSILONS, MAX_EPSILON, PrivacyProfileCertificate, pair_within_range
 from .renyi import DEFAULT_ORDERS, RenyiCertificate, pure_dp_rdp, rdp_to_delta, rdp_to_epsilon, validate_orders
 
 
@@ -47,19 +47,17 @@ def _noted(provenance: Provenance, note: str) -> Provenance:
 def to_profile(certificate: Certificate, *, epsilons=DEFAULT_EPSILONS) -> PrivacyProfileCertificate:
     """Return a privacy-profile certificate implied by `certificate`.
 
-    (ε, δ), profile and f-DP certificates convert without loss (their own pairs); GDP and
-    Rényi certificates are evaluated on the grid `epsilons`.
+    (ε, δ), profile and f-DP certificates convert without loss (their own pairs), except
+    that an (ε, δ) pair with ε > 700 becomes the pair it implies at ε = 700. GDP and Rényi
+    certificates are evaluated on the grid `epsilons`.
     """
     if isinstance(certificate, PrivacyProfileCertificate):
         return certificate
     if isinstance(certificate, TradeOffCertificate):
         return certificate.to_profile()
     if isinstance(certificate, EpsilonDeltaCertificate):
-        return PrivacyProfileCertificate(
-            epsilons=(min(certificate.epsilon, MAX_EPSILON),),
-            deltas=(certificate.delta if math.isfinite(certificate.epsilon) else 1.0,),
-            provenance=certificate.provenance,
-        )
+        epsilon, delta = pair_within_range(certificate.epsilon, certificate.delta)
+        return PrivacyProfileCertificate(epsilons=(epsilon,), deltas=(delta,), provenance=certificate.provenance)
     grid = _validate.array_in_interval("epsilons", epsilons, 0.0, MAX_EPSILON)
     if isinstance(certificate, GaussianDPCertificate):
         return gdp_to_profile(certificate, epsilons=grid)

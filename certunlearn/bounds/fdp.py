@@ -40,7 +40,14 @@ from scipy import special
 from .. import _numerics, _validate
 from .certificate import Certificate, EpsilonDeltaCertificate, GaussianDPCertificate, Provenance, register_notion
 from .gaussian import gdp_delta
-from .profile import DEFAULT_EPSILONS, MAX_EPSILON, PrivacyProfileCertificate, max_transfer_inverse, min_transfer
+from .profile import (
+    DEFAULT_EPSILONS,
+    MAX_EPSILON,
+    PrivacyProfileCertificate,
+    max_transfer_inverse,
+    min_transfer,
+    pair_within_range,
+)
 
 # Envelopes larger than this are thinned before composing two of them, which keeps the
 # product of line sets below a million lines. The thinning loosens h slightly.
@@ -295,12 +302,9 @@ def group_pairs(epsilons, deltas, group_size: int) -> tuple[np.ndarray, np.ndarr
 
 
 def tradeoff_from_epsilon_delta(certificate: EpsilonDeltaCertificate) -> TradeOffCertificate:
-    """Return the trade-off certificate ``f_{ε,δ}`` of an (ε, δ) certificate (lossless)."""
-    return TradeOffCertificate(
-        epsilons=(min(certificate.epsilon, MAX_EPSILON),),
-        deltas=(certificate.delta,),
-        provenance=certificate.provenance,
-    )
+    """Return the trade-off certificate ``f_{ε,δ}`` of an (ε, δ) certificate (lossless for ε ≤ 700)."""
+    epsilon, delta = pair_within_range(certificate.epsilon, certificate.delta)
+    return TradeOffCertificate(epsilons=(epsilon,), deltas=(delta,), provenance=certificate.provenance)
 
 
 def tradeoff_from_gdp(certificate: GaussianDPCertificate, *, epsilons=DEFAULT_EPSILONS) -> TradeOffCertificate:

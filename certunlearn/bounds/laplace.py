@@ -31,8 +31,10 @@ def laplace_delta(epsilon, *, noise_multiplier: float):
     """Return the exact δ(ε) of one Laplace release, ``max(0, 1 − e^{(ε − ε₀)/2})``, rounded up."""
     b = _validate.positive("noise_multiplier", noise_multiplier)
     epsilon = _validate.array_in_interval("epsilon", epsilon, 0.0, math.inf)
+    # ε₀ = 1/b rounded up: the value is zero only where ε is at least the exact ε₀.
+    pure = float(_numerics.up(1.0 / b, ulps=1))
     with np.errstate(over="ignore"):
-        value = np.maximum(-np.expm1((epsilon - 1.0 / b) / 2.0), 0.0)
+        value = np.maximum(-np.expm1((epsilon - pure) / 2.0), 0.0)
     # Zero is exact beyond ε₀ (no outcome has a larger privacy loss), so it is not padded.
     value = np.where(value > 0.0, _numerics.pad_up(value), 0.0)
     return _numerics.scalar_or_array(np.minimum(value, 1.0))
@@ -51,8 +53,10 @@ def laplace_epsilon(*, noise_multiplier: float, delta=0.0, steps: int = 1, order
     pure = 1.0 / b
     flat = delta.ravel()
     if steps == 1:
+        # The two terms can cancel, so each is rounded up before the sum, not only after it.
         with np.errstate(divide="ignore"):
-            value = _numerics.up(np.maximum(pure + 2.0 * np.log1p(-flat), 0.0))
+            shrink = _numerics.up(2.0 * np.log1p(-flat), ulps=2)
+        value = _numerics.up(np.maximum(_numerics.up(pure, ulps=1) + shrink, 0.0), ulps=2)
         return _numerics.scalar_or_array(value.reshape(delta.shape))
     result = np.full(flat.shape, float(_numerics.up(steps * pure)))
     positive = flat > 0.0

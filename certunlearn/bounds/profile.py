@@ -46,6 +46,26 @@ _BLOCK_ENTRIES = 4_000_000
 # (a likelihood ratio of 1e304) is vacuous for any practical purpose.
 MAX_EPSILON = 700.0
 
+
+def pair_within_range(epsilon: float, delta: float) -> tuple[float, float]:
+    """Return an (ε′, δ′) pair with ε′ ≤ 700 that an (ε, δ) guarantee implies.
+
+    A pair with ε ≤ 700 is returned as it is. Above, (ε, δ) implies
+    ``δ(ε′) ≤ δ + (1 − δ)(e^ε − e^ε′)/(1 + e^ε) ≤ 1 − (1 − δ) e^{ε′ − ε}`` for every
+    ε′ < ε, the profile of the worst-case pair of an (ε, δ) guarantee (Kairouz, Oh and
+    Viswanath 2015; proved in proofs/conversion_epsilon_cap.md). The pair at ε′ = 700 is
+    rounded up. Clipping ε to 700 and keeping δ would claim more than the certificate states.
+    """
+    if epsilon <= MAX_EPSILON:
+        return float(epsilon), float(delta)
+    if not math.isfinite(epsilon):
+        return MAX_EPSILON, 1.0
+    complement_lower = _numerics.down(
+        _numerics.down(1.0 - delta, ulps=1) * _numerics.down(math.exp(MAX_EPSILON - epsilon))
+    )
+    return MAX_EPSILON, float(min(1.0, _numerics.up(1.0 - complement_lower, ulps=2)))
+
+
 DEFAULT_EPSILONS = tuple(np.concatenate([[0.0], np.geomspace(1e-3, 1e-1, 21)[:-1], np.geomspace(0.1, 100.0, 121)]))
 """Default ε grid for profiles built from a function: 0, then 20 points per decade
 from 1e-3 to 0.1 and 40 per decade from 0.1 to 100."""

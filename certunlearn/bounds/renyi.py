@@ -130,7 +130,7 @@ class RenyiCertificate(Certificate):
         finite = [(a, r) for a, r in zip(self.orders, self.rdp, strict=True) if math.isfinite(r)]
         example = f"; for example D_{finite[0][0]:g} <= {finite[0][1]:.4g}" if finite else ""
         return (
-            f"Renyi-certified unlearning at {len(self.orders)} orders in [{self.orders[0]:g}, {self.orders[-1]:g}]: "
+            f"Renyi-certified unlearning at {_orders_text(self.orders)}: "
             "the Renyi divergence of each order alpha between the laws of the unlearned and the retrained "
             f"model, in both directions, is at most rho(alpha){example}."
         )
@@ -419,3 +419,9 @@ def pure_dp_rdp(orders, *, epsilon):
     exact = _numerics.up(np.maximum(exact, 0.0) + error)
     concentrated = _numerics.pad_up(orders * epsilon * epsilon / 2.0)
     return np.minimum(np.minimum(exact, concentrated), _numerics.up(epsilon))
+
+
+def _orders_text(orders) -> str:
+    if len(orders) == 1:
+        return f"order {orders[0]:g}"
+    return f"{len(orders)} orders in [{orders[0]:g}, {orders[-1]:g}]"
