@@ -54,9 +54,9 @@ def measure(name: str, X: np.ndarray, y: np.ndarray, n_classes: int, removed: in
         method.reference(X[keep], y[keep], n_classes=n_classes, rng=rng)
         retrain_times.append(time.perf_counter() - start)
     unlearn, retrain = statistics.median(unlearn_times), statistics.median(retrain_times)
-    # Retraining runs Newton's method from zero, the removal one Newton step; the number of
-    # iterations retraining needs bounds the ratio on problems small enough that one
-    # Hessian costs no more than the per-call overhead.
+    # Retraining runs Newton's method from zero, while the removal takes one Newton step.
+    # So when one Hessian costs no more than the per-call overhead, the number of
+    # iterations retraining needs bounds the ratio.
     features = torch.as_tensor(X[keep], dtype=linear.DTYPE)
     targets = linear.signed_targets(y[keep], linear.columns_for(n_classes))
     _, iterations = linear.minimise(features, targets, regularization=method.regularization, b=state.b)

@@ -91,7 +91,8 @@ def _format_directed(value: float, digits: int, rounding: str) -> str:
     if len(shortest.lstrip("-").replace(".", "").split("e")[0].strip("0")) <= digits:
         # The shortest text that reads back as this very float: no rounding happens.
         return _trim(f"{number:.{digits}g}")
-    exact = decimal.Decimal(number)  # the exact binary value, so the rounding direction holds
+    # Decimal(float) is the exact binary value, so rounding it keeps the direction exact.
+    exact = decimal.Decimal(number)
     exponent = exact.adjusted() - digits + 1
     rounded = exact.quantize(decimal.Decimal(1).scaleb(exponent), rounding=rounding)
     text = f"{rounded:f}" if -4 <= rounded.adjusted() < digits else f"{rounded:.{digits - 1}e}"

@@ -2,7 +2,7 @@
 
 The forget set is 1% of the training rows, chosen at random. Deleting a whole class
 instead would exceed Newton removal's residual budget at the default noise, so every run
-would retrain from scratch and the audit would compare retraining with retraining; for
+would retrain from scratch and the audit would compare retraining with retraining. For
 class-wise audits use, for example, ``sekhari`` with ``regularization=0.1`` or the
 noisy fine-tuning methods. Runs in about a minute on two CPU cores:
 

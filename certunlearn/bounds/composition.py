@@ -64,13 +64,7 @@ def compose(certificates: Sequence[Certificate], *, method: str = "basic") -> Ce
         vacuous but still true.
     """
     method = _validate.one_of("method", method, METHODS)
-    certificates = list(certificates)
-    if len(certificates) == 0:
-        raise _validate.fail("certificates", "a non-empty sequence", certificates)
-    for certificate in certificates:
-        if not isinstance(certificate, Certificate):
-            raise _validate.fail("certificates", "a sequence of certificates", type(certificate).__name__)
-    provenance = _merge_provenance([certificate.provenance for certificate in certificates], "composed")
+    certificates, provenance = _checked_inputs(certificates, None, Certificate, "certificates")
     notions = {certificate.notion for certificate in certificates}
 
     if notions == {EpsilonDeltaCertificate.notion}:
@@ -223,11 +217,7 @@ def compose_renyi(certificates: Sequence[RenyiCertificate], provenance: Provenan
     :func:`~certunlearn.bounds.conversions.rdp_at_orders` (``inf`` above its grid).
     Without `provenance`, the merged provenance of the inputs is used.
     """
-    certificates = list(certificates)
-    if not certificates or not all(isinstance(c, RenyiCertificate) for c in certificates):
-        raise _validate.fail("certificates", "a non-empty sequence of Renyi certificates", certificates)
-    if provenance is None:
-        provenance = _merge_provenance([certificate.provenance for certificate in certificates], "composed")
+    certificates, provenance = _checked_inputs(certificates, provenance, RenyiCertificate, "Renyi certificates")
     orders = np.unique(np.concatenate([np.asarray(c.orders) for c in certificates]))
     total = np.zeros_like(orders)
     for certificate in certificates:
@@ -237,6 +227,19 @@ def compose_renyi(certificates: Sequence[RenyiCertificate], provenance: Provenan
     if np.any(finite):
         orders, total = orders[finite], total[finite]
     return RenyiCertificate(orders=tuple(orders), rdp=tuple(total), provenance=provenance)
+
+
+def _checked_inputs(certificates, provenance: Provenance | None, kind: type, description: str):
+    """Return the certificates as a list, checked, and the provenance (merged from theirs if not given)."""
+    certificates = list(certificates)
+    if not certificates:
+        raise _validate.fail("certificates", f"a non-empty sequence of {description}", certificates)
+    for certificate in certificates:
+        if not isinstance(certificate, kind):
+            raise _validate.fail("certificates", f"a sequence of {description}", type(certificate).__name__)
+    if provenance is None:
+        provenance = _merge_provenance([certificate.provenance for certificate in certificates], "composed")
+    return certificates, provenance
 
 
 # -- profile route -------------------------------------------------------------------------------
@@ -258,11 +261,7 @@ def compose_profiles(
     best split by the change of ε over 8% of δ (about 0.3% of ε in the tests). The result
     is valid in every case. Without `provenance`, the merged provenance of the inputs is used.
     """
-    certificates = list(certificates)
-    if not certificates or not all(isinstance(c, Certificate) for c in certificates):
-        raise _validate.fail("certificates", "a non-empty sequence of certificates", certificates)
-    if provenance is None:
-        provenance = _merge_provenance([certificate.provenance for certificate in certificates], "composed")
+    certificates, provenance = _checked_inputs(certificates, provenance, Certificate, "certificates")
     groups: dict[tuple[str, str], tuple[Certificate, int]] = {}
     for certificate in certificates:
         key = _parameters_key(certificate)

@@ -94,9 +94,7 @@ def _given_certificates(epsilon, delta, mu, orders, rdp, certificate_file) -> li
     provenance = bounds.Provenance(algorithm=_GIVEN)
     given: list[bounds.Certificate] = []
     if epsilon is not None or delta is not None:
-        if epsilon is None or delta is None:
-            present, missing = ("--epsilon", "--delta") if delta is None else ("--delta", "--epsilon")
-            raise _validate.InvalidArgumentError(f"{missing} is missing: give it together with {present}")
+        _require_both(("--epsilon", epsilon), ("--delta", delta))
         _validate.non_negative("--epsilon", epsilon)
         _validate.in_interval("--delta", delta, 0.0, 1.0, high_open=True)
         given.append(bounds.EpsilonDeltaCertificate(epsilon=epsilon, delta=delta, provenance=provenance))
@@ -104,9 +102,7 @@ def _given_certificates(epsilon, delta, mu, orders, rdp, certificate_file) -> li
         _validate.non_negative("--mu", mu)
         given.append(bounds.GaussianDPCertificate(mu=mu, provenance=provenance))
     if orders is not None or rdp is not None:
-        if orders is None or rdp is None:
-            present, missing = ("--orders", "--rdp") if rdp is None else ("--rdp", "--orders")
-            raise _validate.InvalidArgumentError(f"{missing} is missing: give it together with {present}")
+        _require_both(("--orders", orders), ("--rdp", rdp))
         if len(orders) != len(rdp):
             raise _validate.fail("--rdp", f"one value per order ({len(orders)} values)", len(rdp))
         bounds.renyi.validate_orders(orders, name="--orders")
@@ -126,6 +122,15 @@ def _given_certificates(epsilon, delta, mu, orders, rdp, certificate_file) -> li
             "a certificate is missing: give --epsilon with --delta, --mu, --orders with --rdp, or --certificate FILE"
         )
     return given
+
+
+def _require_both(first: tuple[str, object], second: tuple[str, object]) -> None:
+    """Raise when only one flag of a pair that is used together was given."""
+    (first_flag, first_value), (second_flag, second_value) = first, second
+    if first_value is None:
+        raise _validate.InvalidArgumentError(f"{first_flag} is missing: give it together with {second_flag}")
+    if second_value is None:
+        raise _validate.InvalidArgumentError(f"{second_flag} is missing: give it together with {first_flag}")
 
 
 def read_certificate(path: str) -> bounds.Certificate:
@@ -286,7 +291,6 @@ def handle(args: argparse.Namespace) -> int:
     if args.plot:
         write_plot(args.plot, record)
         record["plot"] = str(args.plot)
-
     if args.json:
         print(dumps(record))
         return 0

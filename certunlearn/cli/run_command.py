@@ -158,8 +158,12 @@ _LIBRARY_TO_FLAG = {
 
 
 @contextlib.contextmanager
-def _flag_names():
-    """Re-raise the library's argument errors under the command-line flag's name."""
+def _flag_names(fallback: str | None = None):
+    """Re-raise the library's argument errors under the command-line flag's name.
+
+    An error about an argument with no flag of its own is prefixed with `fallback`,
+    when given (``--param`` for method hyperparameters).
+    """
     try:
         yield
     except _validate.InvalidArgumentError as error:
@@ -167,6 +171,8 @@ def _flag_names():
         for name, flag in _LIBRARY_TO_FLAG.items():
             if message.startswith(name + " "):
                 raise _validate.InvalidArgumentError(flag + message[len(name) :]) from None
+        if fallback is not None and not message.startswith("--"):
+            raise _validate.InvalidArgumentError(f"{fallback} {message}") from None
         raise
 
 
@@ -204,11 +210,8 @@ def handle(args: argparse.Namespace) -> int:
         request = _request(dataset, args)
         if args.requests > len(request):
             raise _validate.fail("--requests", f"at most the forget set's size ({len(request)})", args.requests)
-    try:
+    with _flag_names(fallback="--param"):
         method = registry.build(args.method, epsilon=args.epsilon, delta=args.delta, **_parse_params(args.param))
-    except _validate.InvalidArgumentError as error:
-        message = str(error)
-        raise _validate.InvalidArgumentError(message if message.startswith("--") else f"--param {message}") from None
     settings = AuditSettings(
         seeds=args.seeds,
         seed=args.seed,

@@ -148,10 +148,10 @@ def audit_depths(
 def extreme_bands(n_full: int, n_empty: int, grid_size: int, *, alpha: float) -> tuple[float, float]:
     """Return the most separated bands N seeds can produce on a grid of `grid_size` radii.
 
-    That is the lower band at a radius below which all ``n_full`` samples lie, and the
-    upper band at a radius below which none of ``n_empty`` samples lie, each band at
-    level ``α/2`` as in :func:`audit_depths` (the band width depends on the grid size
-    through the Bonferroni correction).
+    These are the lower band at a radius below which all ``n_full`` samples lie, and the
+    upper band at a radius below which none of the ``n_empty`` samples lie. Each band has
+    level ``α/2`` as in :func:`audit_depths`, and its width depends on the grid size
+    through the Bonferroni correction.
     """
     radii = np.linspace(0.0, 1.0, grid_size)
     full = empirical_cdf_band(np.zeros(n_full), radii, alpha=alpha / 2)
@@ -164,13 +164,16 @@ def violation_detectable(
 ) -> bool:
     """Return whether these sample sizes can show any violation of the certificates at all.
 
-    Even perfectly separated depth samples (every model of one group at depth 0, none
-    of the other) are flagged only if the separated bands cross the bound
-    ``L_full > h(U_empty)``; below that number of seeds every audit passes.
+    Even perfectly separated depth samples (every model of one group at depth 0, none of
+    the other) are flagged only if their bands cross the bound, ``L_full > h(U_empty)``.
+    With fewer seeds every audit passes.
     """
     if not certificates:
         return False
-    transfer = weakest_transfer(certificates)
+    return _separated_bands_violate(weakest_transfer(certificates), n_unlearned, n_reference, grid_size, alpha)
+
+
+def _separated_bands_violate(transfer, n_unlearned: int, n_reference: int, grid_size: int, alpha: float) -> bool:
     lower, upper = extreme_bands(n_unlearned, n_reference, grid_size, alpha=alpha)
     lower_r, upper_u = extreme_bands(n_reference, n_unlearned, grid_size, alpha=alpha)
     return bool(lower > transfer(upper)[0] or lower_r > transfer(upper_u)[0])
@@ -183,16 +186,10 @@ def minimum_seeds_to_detect(
 
     ``None`` when no number up to `limit` suffices (for example ε of 4 or more).
     """
-    if not certificates or not violation_detectable(certificates, limit, limit, grid_size, alpha=alpha):
+    if not certificates:
         return None
-    low, high = 1, limit
-    while low < high:
-        middle = (low + high) // 2
-        if violation_detectable(certificates, middle, middle, grid_size, alpha=alpha):
-            high = middle
-        else:
-            low = middle + 1
-    return low
+    transfer = weakest_transfer(certificates)
+    return _least_satisfying(lambda n: _separated_bands_violate(transfer, n, n, grid_size, alpha), limit)
 
 
 def minimum_seeds_for_guarantee(
@@ -211,12 +208,17 @@ def minimum_seeds_for_guarantee(
         _, upper = extreme_bands(1, n, grid_size, alpha=alpha)
         return bool(transfer(upper)[0] <= beta)
 
-    if not enough(limit):
+    return _least_satisfying(enough, limit)
+
+
+def _least_satisfying(predicate, limit: int) -> int | None:
+    """Return the least n in [1, limit] with `predicate(n)`, for a predicate monotone in n."""
+    if not predicate(limit):
         return None
     low, high = 1, limit
     while low < high:
         middle = (low + high) // 2
-        if enough(middle):
+        if predicate(middle):
             high = middle
         else:
             low = middle + 1

@@ -143,8 +143,7 @@ def _power_statement(audit, seeds: int) -> str | None:
     more = f"at least {needed} seeds are needed" if needed else "no number of seeds up to 100,000 suffices"
     return (
         f"with {seeds} seeds no violation of the certificates these runs issued is detectable: even perfectly "
-        f"separated depths "
-        f"would pass; {more} at this alpha and grid"
+        f"separated depths would pass; {more} at this alpha and grid"
     )
 
 
